@@ -1,0 +1,47 @@
+# Every developer command in one place. `make run` and `make test` set everything up first.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# Never download a Python: use the machine's (3.11 or newer).
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: setup run test lint format clean
+
+$(UV):
+	@$(PYTHON) -c 'import sys; sys.exit("licensehub needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+setup: $(VENV)/.synced
+
+run: setup
+	@echo
+	@echo "licensehub demo on http://localhost:$(PORT)  (interactive docs: http://localhost:$(PORT)/docs)"
+	@echo "first request to try:"
+	@echo "  curl -s http://localhost:$(PORT)/health"
+	@echo
+	$(BIN)/licensehub serve --demo --port $(PORT)
+
+lint: setup
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+test: lint
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .hypothesis

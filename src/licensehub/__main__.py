@@ -1,0 +1,3 @@
+from licensehub.cli import main
+
+main()

@@ -1,0 +1,66 @@
+"""create_app(settings): the ASGI application. Nothing connects or reads config at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from licensehub import __version__, health, live_platform, partner_center, veeam
+from licensehub.kit import errors
+from licensehub.kit.case_insensitive_paths import CaseInsensitivePaths
+from licensehub.kit.forwarded import ForwardedHeaders
+from licensehub.kit.request_context import RequestContext
+from licensehub.ledger.database import make_engine
+from licensehub.live_platform.errors import live_platform_error
+from licensehub.partner_center.errors import partner_center_error
+from licensehub.settings import Settings
+from licensehub.veeam.errors import veeam_error
+
+DESCRIPTION = """\
+One ledger of the Microsoft cloud licenses a partner's customer tenants hold, served over the
+license APIs of Microsoft Partner Center, the AudioCodes Live Platform and Veeam Backup for
+Microsoft 365, faithful to the vendors' documentation.
+"""
+
+
+def error_styles() -> errors.ErrorStyles:
+    styles = errors.ErrorStyles()
+    for prefixes, style in (
+        (partner_center.PREFIXES, partner_center_error),
+        (live_platform.PREFIXES, live_platform_error),
+        (veeam.PREFIXES, veeam_error),
+    ):
+        for prefix in prefixes:
+            styles.register(prefix, style)
+    return styles
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = make_engine(settings.ledger_url)
+        try:
+            yield
+        finally:
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="licensehub",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.install(app, error_styles())
+    app.include_router(health.router)
+
+    # Outermost first: the proxy's view of the request, then the id and log line, then routing.
+    # The OpenAPI document lists every public path template, however routers are nested.
+    app.add_middleware(CaseInsensitivePaths, paths=lambda: app.openapi()["paths"].keys())
+    app.add_middleware(RequestContext)
+    app.add_middleware(ForwardedHeaders, trusted=settings.forwarded_allow_ips)
+    return app

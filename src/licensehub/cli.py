@@ -1,0 +1,135 @@
+"""The command line: the front door to licensehub.
+
+licensehub serve [--host] [--port] [--demo]
+licensehub demo [--as-of DATE]
+licensehub db upgrade | current
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import click
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from licensehub import __version__
+from licensehub.app import create_app
+from licensehub.demo.build import NotADemoDatabase, build_demo
+from licensehub.kit.logging import configure as configure_logging
+from licensehub.ledger.database import make_engine
+from licensehub.ledger.migrate import current_revision, head_revision, upgrade
+from licensehub.settings import Settings, default_data_dir
+
+console = Console(stderr=True)
+
+STORAGE_HELP = f"""
+The ledger is embedded SQLite at {default_data_dir() / "licensehub.db"} unless
+LICENSEHUB_DATABASE_URL names another database (e.g. postgresql://user:pass@host/db);
+LICENSEHUB_DATA_DIR moves the embedded files. The demo lives apart, in demo.db beside it.
+"""
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+@click.group(help="licensehub: one ledger of Microsoft cloud licenses.\n" + STORAGE_HELP)
+@click.version_option(__version__, prog_name="licensehub")
+def main() -> None:
+    pass
+
+
+@main.command(help="Serve the API. The embedded ledger is migrated on start.\n" + STORAGE_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--demo", is_flag=True, help="Rebuild the demo database and serve it instead.")
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="With --demo: the day the demo's dates are relative to (default: today).",
+)
+def serve(host: str, port: int, demo: bool, as_of: datetime | None) -> None:
+    if as_of is not None and not demo:
+        raise click.UsageError("--as-of goes with --demo")
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if demo:
+        summary = build_demo(settings.demo_url, as_of.date() if as_of else today())
+        console.print(
+            f"[bold]demo[/] rebuilt as of {summary.as_of}: {summary.counts['tenants']} tenants, "
+            f"{summary.counts['users']} users, {summary.counts['license_usage']} usage rows"
+        )
+        settings = settings.model_copy(update={"database_url": settings.demo_url})
+    elif settings.is_embedded:
+        upgrade_ledger(settings)
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    console.print(f"[bold]licensehub[/] serving on http://{shown}:{port}  (docs: /docs)")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=False,  # licensehub's ForwardedHeaders middleware decides whom to trust
+        access_log=False,  # licensehub logs each request itself, with its correlation id
+        log_config=None,
+    )
+
+
+@main.command(help="Build the demo ledger in a database of its own.\n" + STORAGE_HELP)
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The day the demo's dates are relative to (default: today).",
+)
+@click.option(
+    "--database-url",
+    help="Build the demo here instead: an empty database, or one built by this command.",
+)
+def demo(as_of: datetime | None, database_url: str | None) -> None:
+    settings = Settings()
+    url = database_url or settings.demo_url
+    try:
+        summary = build_demo(url, as_of.date() if as_of else today())
+    except NotADemoDatabase as exc:
+        raise click.ClickException(f"{exc}; the demo never writes into a real ledger") from exc
+    table = Table(title=f"demo as of {summary.as_of}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in summary.counts.items():
+        table.add_row(name, str(count))
+    Console().print(table)
+    console.print(f"demo database: {url}")
+
+
+@main.group(help="The ledger's schema.\n" + STORAGE_HELP)
+def db() -> None:
+    pass
+
+
+def upgrade_ledger(settings: Settings) -> str | None:
+    engine = make_engine(settings.ledger_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as connection:
+            return current_revision(connection)
+    finally:
+        engine.dispose()
+
+
+@db.command("upgrade", help="Migrate the ledger to the current schema.")
+def db_upgrade() -> None:
+    revision = upgrade_ledger(Settings())
+    console.print(f"ledger at schema {revision}")
+
+
+@db.command("current", help="Show the ledger's schema revision and the newest one.")
+def db_current() -> None:
+    engine = make_engine(Settings().ledger_url)
+    try:
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+    finally:
+        engine.dispose()
+    click.echo(f"current: {revision or '(empty)'}")
+    click.echo(f"head:    {head_revision()}")

@@ -1,0 +1,1 @@
+"""The demo: a realistic, deterministic ledger in a database of its own."""

@@ -1,0 +1,1 @@
+"""Plumbing every vendor API shares: errors, request context, logging, path matching."""

@@ -1,0 +1,1 @@
+"""The ledger: the tables every vendor API reads from, and the engine that holds them."""

@@ -1,0 +1,43 @@
+"""The ledger's tables (SQLAlchemy Core), one module per part of the domain."""
+
+from licensehub.ledger.tables.backup import backup_organizations, backup_protected_users
+from licensehub.ledger.tables.base import metadata
+from licensehub.ledger.tables.catalog import service_plans, sku_service_plans, skus
+from licensehub.ledger.tables.principals import principals
+from licensehub.ledger.tables.seats import (
+    assignment_disabled_plans,
+    license_assignments,
+    subscriptions,
+    users,
+)
+from licensehub.ledger.tables.tenancy import partners, tenants
+from licensehub.ledger.tables.usage import license_usage
+from licensehub.ledger.tables.voice import (
+    voice_license_factors,
+    voice_license_info_days,
+    voice_monitored_users,
+    voice_phone_numbers,
+    voice_services,
+)
+
+__all__ = [
+    "assignment_disabled_plans",
+    "backup_organizations",
+    "backup_protected_users",
+    "license_assignments",
+    "license_usage",
+    "metadata",
+    "partners",
+    "principals",
+    "service_plans",
+    "sku_service_plans",
+    "skus",
+    "subscriptions",
+    "tenants",
+    "users",
+    "voice_license_factors",
+    "voice_license_info_days",
+    "voice_monitored_users",
+    "voice_phone_numbers",
+    "voice_services",
+]

@@ -1,0 +1,42 @@
+"""All configuration, read from LICENSEHUB_* environment variables (or a .env file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_path
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Where the embedded SQLite ledger lives unless LICENSEHUB_DATABASE_URL says otherwise."""
+    return user_data_path("licensehub", appauthor=False)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LICENSEHUB_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    log_format: str = Field(default="auto", pattern="^(auto|json|console)$")
+    log_level: str = "INFO"
+    # Addresses of reverse proxies whose X-Forwarded-* / Forwarded headers are believed.
+    forwarded_allow_ips: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+
+    @property
+    def ledger_url(self) -> str:
+        return self.database_url or sqlite_url(self.data_dir / "licensehub.db")
+
+    @property
+    def demo_url(self) -> str:
+        """The demo lives in a database of its own, never in the user's ledger."""
+        return sqlite_url(self.data_dir / "demo.db")
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.database_url is None

@@ -1,0 +1,3 @@
+"""Veeam Backup for Microsoft 365 REST v6: organizations and their licensing (/v6)."""
+
+PREFIXES = ("/v6",)
