@@ -59,4 +59,5 @@ class RequestContext:
                     status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
                     client=client[0] if client else None,
+                    correlation_id=correlation_id,
                 )
