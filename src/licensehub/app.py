@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from sqlalchemy.exc import IntegrityError
 
 from licensehub import __version__, health, live_platform, partner_center, veeam
 from licensehub.kit import errors
@@ -13,6 +15,7 @@ from licensehub.kit.case_insensitive_paths import CaseInsensitivePaths
 from licensehub.kit.forwarded import ForwardedHeaders
 from licensehub.kit.request_context import RequestContext
 from licensehub.ledger.database import make_engine
+from licensehub.ledger.integrity import explain
 from licensehub.live_platform.errors import live_platform_error
 from licensehub.partner_center.errors import partner_center_error
 from licensehub.settings import Settings
@@ -37,6 +40,12 @@ def error_styles() -> errors.ErrorStyles:
     return styles
 
 
+async def ledger_conflict(request: Request, exc: Exception) -> Response:
+    """A write the schema refused is the client's conflict, not a server error."""
+    assert isinstance(exc, IntegrityError)
+    return errors.render(request, errors.Conflict(explain(exc).message))
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -56,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app, error_styles())
+    app.add_exception_handler(IntegrityError, ledger_conflict)
     app.include_router(health.router)
 
     # Outermost first: the proxy's view of the request, then the id and log line, then routing.

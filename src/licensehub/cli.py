@@ -18,7 +18,7 @@ from licensehub import __version__
 from licensehub.app import create_app
 from licensehub.demo.build import NotADemoDatabase, build_demo
 from licensehub.kit.logging import configure as configure_logging
-from licensehub.ledger.database import make_engine
+from licensehub.ledger.database import make_engine, normalize_url
 from licensehub.ledger.migrate import current_revision, head_revision, upgrade
 from licensehub.settings import Settings, default_data_dir
 
@@ -99,7 +99,7 @@ def demo(as_of: datetime | None, database_url: str | None) -> None:
     for name, count in summary.counts.items():
         table.add_row(name, str(count))
     Console().print(table)
-    console.print(f"demo database: {url}")
+    console.print(f"demo database: {normalize_url(url).render_as_string(hide_password=True)}")
 
 
 @main.group(help="The ledger's schema.\n" + STORAGE_HELP)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from typing import Annotated
 
 from platformdirs import user_data_path
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def default_data_dir() -> Path:
@@ -25,8 +27,21 @@ class Settings(BaseSettings):
     database_url: str | None = None
     log_format: str = Field(default="auto", pattern="^(auto|json|console)$")
     log_level: str = "INFO"
-    # Addresses of reverse proxies whose X-Forwarded-* / Forwarded headers are believed.
-    forwarded_allow_ips: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    # Addresses of reverse proxies whose X-Forwarded-* / Forwarded headers are believed:
+    # comma-separated addresses or networks, or "*" for any.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"]
+    )
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def split_addresses(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for item in value if isinstance(value, list) else []:
+            if item != "*":
+                ipaddress.ip_network(item, strict=False)  # a ValueError names the bad entry
+        return value
 
     @property
     def ledger_url(self) -> str:

@@ -14,9 +14,13 @@ from typing import Any
 import pytest
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.testclient import TestClient
+from sqlalchemy import func, insert, select
 from structlog.testing import capture_logs
 
 from licensehub.app import create_app
+from licensehub.kit.dependencies import Ledger
+from licensehub.ledger.database import make_engine
+from licensehub.ledger.tables import partners, tenants
 from licensehub.settings import Settings
 
 PROBES = {
@@ -32,7 +36,7 @@ def probe_router() -> APIRouter:
     router = APIRouter()
     for name, path in PROBES.items():
 
-        def probe(request: Request, customerId: uuid.UUID, limit: int = 10) -> dict[str, Any]:  # noqa: N803 - the vendors' casing
+        def probe(request: Request, customerId: uuid.UUID, limit: int = 10) -> dict[str, Any]:
             return {
                 "customerId": str(customerId),
                 "limit": limit,
@@ -40,6 +44,13 @@ def probe_router() -> APIRouter:
             }
 
         router.add_api_route(path, probe, methods=["GET"], name=name)
+
+    @router.post("/v1/customers/{customerId}/probe")
+    def add_twice(customerId: uuid.UUID, ledger: Ledger) -> None:
+        partner = ledger.execute(insert(partners).values(name="P").returning(partners.c.id))
+        row = {"tenant_id": customerId, "partner_id": partner.scalar_one(), "name": "T"}
+        ledger.execute(insert(tenants), [row, row])
+
     return router
 
 
@@ -198,3 +209,17 @@ def test_forwarded_headers_from_anyone_else_are_ignored(ledger_url: str, tmp_pat
     with TestClient(app, client=("192.0.2.9", 5000)) as client:
         body = client.get(path_of("veeam"), headers=FORWARDED).json()
     assert body["self"].startswith("http://testserver/")
+
+
+def test_a_write_the_ledger_refuses_is_a_409_and_leaves_nothing_behind(
+    probe_client: TestClient, ledger_url: str
+) -> None:
+    response = probe_client.post(path_of("partner_center"))
+    assert response.status_code == 409
+    body = response.json()
+    assert set(body) == {"code", "description", "data", "source"}
+    assert "a tenant with this tenant id already exists" in body["description"]
+    engine = make_engine(ledger_url)
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(partners)).scalar() == 0
+    engine.dispose()

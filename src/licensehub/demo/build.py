@@ -80,7 +80,14 @@ def build_demo(url: str, as_of: date) -> DemoSummary:
     running reader never sees half a demo; another database must be empty or a former demo."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        return build_sqlite_file(Path(parsed.database), as_of)
+        path = Path(parsed.database)
+        if path.exists():
+            existing = make_engine(parsed)
+            try:
+                ensure_empty_or_demo(existing)
+            finally:
+                existing.dispose()
+        return build_sqlite_file(path, as_of)
     engine = make_engine(parsed)
     try:
         reset(engine)
@@ -118,17 +125,24 @@ def sidecars(path: Path) -> list[Path]:
     return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
 
 
-def reset(engine: Engine) -> None:
-    """Empty a database for the demo, if it is empty already or holds a former demo."""
+def ensure_empty_or_demo(engine: Engine) -> bool:
+    """True when the database holds a former demo, False when it is empty; else refuse."""
     existing = set(inspect(engine).get_table_names())
     if not existing:
-        return
+        return False
     if "partners" not in existing:
         raise NotADemoDatabase("the database holds tables that are not licensehub's")
     with engine.connect() as connection:
         found = set(connection.execute(select(tables.partners.c.partner_tenant_id)).scalars())
     if found - {p.partner_tenant_id for p in PARTNERS}:
         raise NotADemoDatabase("the database holds a ledger that is not the demo's")
+    return True
+
+
+def reset(engine: Engine) -> None:
+    """Empty a database for the demo, if it is empty already or holds a former demo."""
+    if not ensure_empty_or_demo(engine):
+        return
     tables.metadata.drop_all(engine)
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")

@@ -78,6 +78,7 @@ def add_service(ctx: DemoContext, tenant: DemoTenant, plan: VoicePlan, prefix: s
                 "target_id": target,
                 "user_id": user.id if user else None,
                 "voice_routing_policy": "Unrestricted" if number_type == "DirectRouting" else None,
+                "updated_at": ctx.days_ago(ctx.rng.uniform(1, 120)),
             }
         )
 
@@ -112,7 +113,8 @@ def add_service(ctx: DemoContext, tenant: DemoTenant, plan: VoicePlan, prefix: s
         )
     if plan.override is not None:
         ctx.connection.execute(
-            insert(voice_license_factors), [{"service_id": service_id, **plan.override}]
+            insert(voice_license_factors),
+            [{"service_id": service_id, "updated_at": ctx.days_ago(10), **plan.override}],
         )
     return service_id
 
@@ -155,7 +157,7 @@ def build_voice(ctx: DemoContext, tenants: dict[str, DemoTenant], partner_ids: l
     ctx.connection.execute(
         insert(voice_license_factors),
         [
-            {"partner_id": pid, **factors}
+            {"partner_id": pid, "updated_at": ctx.days_ago(200), **factors}
             for pid, factors in zip(partner_ids, PARTNER_FACTORS, strict=True)
         ],
     )

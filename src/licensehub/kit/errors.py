@@ -137,11 +137,14 @@ def validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str,
     return f"Invalid request: {summary}", details
 
 
+def render(request: Request, error: ApiError) -> Response:
+    """The error in the body of the vendor whose path was asked for."""
+    styles: ErrorStyles = request.app.state.error_styles
+    return styles.for_path(request.url.path)(request, error)
+
+
 def install(app: FastAPI, styles: ErrorStyles) -> None:
     app.state.error_styles = styles
-
-    def render(request: Request, error: ApiError) -> Response:
-        return styles.for_path(request.url.path)(request, error)
 
     async def on_api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)

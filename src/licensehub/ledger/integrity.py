@@ -37,12 +37,13 @@ class LedgerConflict(Exception):
 
 
 def unique_rule(table: Table, columns: list[str]) -> str | None:
-    for item in [*table.constraints, *table.indexes]:
-        if isinstance(item, UniqueConstraint | Index) and (
-            isinstance(item, UniqueConstraint) or item.unique
-        ):
-            if [c.name for c in item.columns] == columns:
-                return str(item.name)
+    candidates: list[UniqueConstraint | Index] = [
+        c for c in table.constraints if isinstance(c, UniqueConstraint)
+    ]
+    candidates += [i for i in table.indexes if i.unique]
+    for item in candidates:
+        if [c.name for c in item.columns] == columns:
+            return str(item.name)
     return None
 
 
