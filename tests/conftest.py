@@ -40,6 +40,16 @@ def build_demo_database(url: str) -> None:
         engine.dispose()
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    return "stores: " + ", ".join(store_names())
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # CI must exercise both stores: a missing PostgreSQL there is a failure, not a skip.
+    if os.environ.get("CI") and not os.environ.get(PG_URL_VARIABLE):
+        raise pytest.UsageError(f"CI is set but {PG_URL_VARIABLE} is not: PostgreSQL is required")
+
+
 @pytest.fixture(scope="session")
 def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Store]]:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
