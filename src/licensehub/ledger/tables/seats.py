@@ -23,6 +23,19 @@ from sqlalchemy import (
 
 from licensehub.ledger.tables.base import GUID, BigId, UtcDateTime, id_column, metadata, utcnow
 
+
+def one_current_version(table: Table, *key: str) -> Index:
+    """At most one current row (valid_to IS NULL) per key; closed versions are history."""
+    current = table.c.valid_to.is_(None)
+    return Index(
+        f"uq_{table.name}_current",
+        *(table.c[name] for name in key),
+        unique=True,
+        sqlite_where=current,
+        postgresql_where=current,
+    )
+
+
 CAPABILITY_STATUSES = ("Enabled", "Suspended", "Warning", "LockedOut", "Deleted")
 
 subscriptions = Table(
@@ -49,14 +62,7 @@ subscriptions = Table(
     ),
     CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="valid_period"),
 )
-Index(
-    "uq_subscriptions_current",
-    subscriptions.c.tenant_id,
-    subscriptions.c.sku_id,
-    unique=True,
-    sqlite_where=subscriptions.c.valid_to.is_(None),
-    postgresql_where=subscriptions.c.valid_to.is_(None),
-)
+one_current_version(subscriptions, "tenant_id", "sku_id")
 Index(
     "ix_subscriptions_history",
     subscriptions.c.tenant_id,
@@ -102,14 +108,7 @@ license_assignments = Table(
     ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"]),
     CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="valid_period"),
 )
-Index(
-    "uq_license_assignments_current",
-    license_assignments.c.user_id,
-    license_assignments.c.sku_id,
-    unique=True,
-    sqlite_where=license_assignments.c.valid_to.is_(None),
-    postgresql_where=license_assignments.c.valid_to.is_(None),
-)
+one_current_version(license_assignments, "user_id", "sku_id")
 Index(
     "ix_license_assignments_counts",
     license_assignments.c.tenant_id,
