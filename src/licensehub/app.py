@@ -10,6 +10,9 @@ from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
 
 from licensehub import __version__, health, live_platform, partner_center, veeam
+from licensehub.auth import router as auth_router
+from licensehub.auth.errors import oauth_error
+from licensehub.auth.keys import KeyRing
 from licensehub.kit import errors
 from licensehub.kit.case_insensitive_paths import CaseInsensitivePaths
 from licensehub.kit.forwarded import ForwardedHeaders
@@ -17,8 +20,10 @@ from licensehub.kit.request_context import RequestContext
 from licensehub.ledger.database import make_engine
 from licensehub.ledger.integrity import explain
 from licensehub.live_platform.errors import live_platform_error
+from licensehub.partner_center import router as partner_center_router
 from licensehub.partner_center.errors import partner_center_error
 from licensehub.settings import Settings
+from licensehub.veeam import router as veeam_router
 from licensehub.veeam.errors import veeam_error
 
 DESCRIPTION = """\
@@ -28,12 +33,23 @@ Microsoft 365, faithful to the vendors' documentation.
 """
 
 
+# Every router of the app; a test walks their routes to prove each one is authenticated and
+# tenant-scoped, or says why not.
+ROUTERS = (
+    health.router,
+    auth_router.router,
+    partner_center_router.router,
+    veeam_router.router,
+)
+
+
 def error_styles() -> errors.ErrorStyles:
     styles = errors.ErrorStyles()
     for prefixes, style in (
         (partner_center.PREFIXES, partner_center_error),
         (live_platform.PREFIXES, live_platform_error),
         (veeam.PREFIXES, veeam_error),
+        (auth_router.PREFIXES, oauth_error),
     ):
         for prefix in prefixes:
             styles.register(prefix, style)
@@ -52,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = make_engine(settings.ledger_url)
+        secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+        app.state.keyring = KeyRing(app.state.engine, secret)
         try:
             yield
         finally:
@@ -66,7 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app, error_styles())
     app.add_exception_handler(IntegrityError, ledger_conflict)
-    app.include_router(health.router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     # Outermost first: the proxy's view of the request, then the id and log line, then routing.
     # The OpenAPI document lists every public path template, however routers are nested.

@@ -7,7 +7,7 @@ licensehub db upgrade | current
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import click
 import uvicorn
@@ -16,13 +16,20 @@ from rich.table import Table
 
 from licensehub import __version__
 from licensehub.app import create_app
+from licensehub.auth import commands as auth_commands
+from licensehub.auth.commands import cli_principal
+from licensehub.auth.keys import load_keys
+from licensehub.auth.tokens import issue_access_token
 from licensehub.demo.build import NotADemoDatabase, build_demo
+from licensehub.demo.principals import DEMO_PASSWORD
 from licensehub.kit.logging import configure as configure_logging
-from licensehub.ledger.database import make_engine, normalize_url
-from licensehub.ledger.migrate import current_revision, head_revision, upgrade
+from licensehub.ledger.database import normalize_url
+from licensehub.ledger.migrate import current_revision, head_revision
+from licensehub.ledger.session import open_ledger
 from licensehub.settings import Settings, default_data_dir
 
 console = Console(stderr=True)
+DEMO_TOKEN_LIFETIME = timedelta(hours=24)
 
 STORAGE_HELP = f"""
 The ledger is embedded SQLite at {default_data_dir() / "licensehub.db"} unless
@@ -62,10 +69,10 @@ def serve(host: str, port: int, demo: bool, as_of: datetime | None) -> None:
             f"{summary.counts['users']} users, {summary.counts['license_usage']} usage rows"
         )
         settings = settings.model_copy(update={"database_url": settings.demo_url})
+        announce_demo(settings, host, port)
     elif settings.is_embedded:
         upgrade_ledger(settings)
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
-    console.print(f"[bold]licensehub[/] serving on http://{shown}:{port}  (docs: /docs)")
+    console.print(f"[bold]licensehub[/] serving on {base_url(host, port)}  (docs: /docs)")
     uvicorn.run(
         create_app(settings),
         host=host,
@@ -73,6 +80,30 @@ def serve(host: str, port: int, demo: bool, as_of: datetime | None) -> None:
         proxy_headers=False,  # licensehub's ForwardedHeaders middleware decides whom to trust
         access_log=False,  # licensehub logs each request itself, with its correlation id
         log_config=None,
+    )
+
+
+def base_url(host: str, port: int) -> str:
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    return f"http://{shown}:{port}"
+
+
+def announce_demo(settings: Settings, host: str, port: int) -> None:
+    """A ready token and a first request, so the demo can be tried at once."""
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    with open_ledger(settings.ledger_url, migrate=False) as engine, engine.begin() as connection:
+        principal = cli_principal(connection, None, None, write=False)
+        keys = load_keys(connection, secret)
+        token, _, _ = issue_access_token(keys, principal, DEMO_TOKEN_LIFETIME)
+    url = base_url(host, port)
+    console.print(
+        f"\nA read-only operator token for the demo (valid 24 hours):\n{token}\n\n"
+        f"First request to try:\n"
+        f'  curl -s -H "Authorization: Bearer {token}" {url}/v1/customers\n\n'
+        f"Or sign in as a Veeam client would (demo user admin / {DEMO_PASSWORD}):\n"
+        f"  curl -s -d grant_type=password -d username=admin -d password={DEMO_PASSWORD} "
+        f"{url}/v6/token\n",
+        soft_wrap=True,
     )
 
 
@@ -102,19 +133,19 @@ def demo(as_of: datetime | None, database_url: str | None) -> None:
     console.print(f"demo database: {normalize_url(url).render_as_string(hide_password=True)}")
 
 
+main.add_command(auth_commands.token)
+main.add_command(auth_commands.user)
+main.add_command(auth_commands.client)
+
+
 @main.group(help="The ledger's schema.\n" + STORAGE_HELP)
 def db() -> None:
     pass
 
 
 def upgrade_ledger(settings: Settings) -> str | None:
-    engine = make_engine(settings.ledger_url)
-    try:
-        upgrade(engine)
-        with engine.connect() as connection:
-            return current_revision(connection)
-    finally:
-        engine.dispose()
+    with open_ledger(settings.ledger_url, migrate=True) as engine, engine.connect() as connection:
+        return current_revision(connection)
 
 
 @db.command("upgrade", help="Migrate the ledger to the current schema.")
@@ -125,11 +156,7 @@ def db_upgrade() -> None:
 
 @db.command("current", help="Show the ledger's schema revision and the newest one.")
 def db_current() -> None:
-    engine = make_engine(Settings().ledger_url)
-    try:
-        with engine.connect() as connection:
-            revision = current_revision(connection)
-    finally:
-        engine.dispose()
+    with open_ledger(Settings().ledger_url, migrate=False) as engine, engine.connect() as c:
+        revision = current_revision(c)
     click.echo(f"current: {revision or '(empty)'}")
     click.echo(f"head:    {head_revision()}")

@@ -9,12 +9,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from licensehub import __version__
+from licensehub.auth.scope import public
 from licensehub.ledger.migrate import current_revision, head_revision
 
 router = APIRouter(tags=["service"])
 
 
 @router.get("/health", summary="Service and ledger health")
+@public("monitoring asks without a token; it reads no ledger data")
 def health(request: Request) -> JSONResponse:
     engine = request.app.state.engine
     body: dict[str, Any] = {"status": "ok", "version": __version__}

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 from platformdirs import user_data_path
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -25,6 +25,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
+    # Signs tokens; when unset, a key generated once and kept with the ledger is used.
+    secret_key: SecretStr | None = None
+    token_lifetime_seconds: int = Field(default=3600, ge=60, le=86400)
     log_format: str = Field(default="auto", pattern="^(auto|json|console)$")
     log_level: str = "INFO"
     # Addresses of reverse proxies whose X-Forwarded-* / Forwarded headers are believed:

@@ -14,6 +14,7 @@ from licensehub.demo.backup import build_backup
 from licensehub.demo.catalog import load_catalog
 from licensehub.demo.context import DemoContext
 from licensehub.demo.people import PARTNERS
+from licensehub.demo.principals import build_principals
 from licensehub.demo.seeds import build_seed_entities, build_test_company
 from licensehub.demo.tenants import DemoTenant, build_partners, build_tenants
 from licensehub.demo.usage import build_usage
@@ -44,6 +45,7 @@ def populate(connection: Connection, as_of: date) -> None:
     build_voice(ctx, tenants, partner_ids)
     build_seed_entities(ctx, tenants)
     build_backup(ctx, tenants)
+    build_principals(ctx, tenants)
     tenants[test_company.name] = test_company
 
 

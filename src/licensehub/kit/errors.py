@@ -28,12 +28,17 @@ class ApiError(Exception):
         *,
         details: Sequence[dict[str, Any]] = (),
         status_code: int | None = None,
+        headers: dict[str, str] | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.details = list(details)
+        self.headers = dict(headers or {})
         if status_code is not None:
             self.status_code = status_code
+        if code is not None:
+            self.code = code
 
     @property
     def title(self) -> str:
@@ -140,7 +145,9 @@ def validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str,
 def render(request: Request, error: ApiError) -> Response:
     """The error in the body of the vendor whose path was asked for."""
     styles: ErrorStyles = request.app.state.error_styles
-    return styles.for_path(request.url.path)(request, error)
+    response = styles.for_path(request.url.path)(request, error)
+    response.headers.update(error.headers)
+    return response
 
 
 def install(app: FastAPI, styles: ErrorStyles) -> None:
@@ -165,10 +172,8 @@ def install(app: FastAPI, styles: ErrorStyles) -> None:
             error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
         else:
             error = ApiError(str(exc.detail), status_code=exc.status_code)
-        response = render(request, error)
-        for name, value in (exc.headers or {}).items():
-            response.headers[name] = value
-        return response
+        error.headers.update(exc.headers or {})
+        return render(request, error)
 
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

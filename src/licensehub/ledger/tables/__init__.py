@@ -3,7 +3,13 @@
 from licensehub.ledger.tables.backup import backup_organizations, backup_protected_users
 from licensehub.ledger.tables.base import metadata
 from licensehub.ledger.tables.catalog import service_plans, sku_service_plans, skus
-from licensehub.ledger.tables.principals import principals
+from licensehub.ledger.tables.principals import (
+    api_clients,
+    password_credentials,
+    principals,
+    refresh_tokens,
+    service_secrets,
+)
 from licensehub.ledger.tables.seats import (
     assignment_disabled_plans,
     license_assignments,
@@ -21,6 +27,7 @@ from licensehub.ledger.tables.voice import (
 )
 
 __all__ = [
+    "api_clients",
     "assignment_disabled_plans",
     "backup_organizations",
     "backup_protected_users",
@@ -28,8 +35,11 @@ __all__ = [
     "license_usage",
     "metadata",
     "partners",
+    "password_credentials",
     "principals",
+    "refresh_tokens",
     "service_plans",
+    "service_secrets",
     "sku_service_plans",
     "skus",
     "subscriptions",

@@ -25,3 +25,65 @@ principals = Table(
         name="scope_matches_kind",
     ),
 )
+
+# Password sign-in (Veeam's POST /v6/token): the hash is argon2id, never the password.
+password_credentials = Table(
+    "password_credentials",
+    metadata,
+    id_column(),
+    Column(
+        "principal_id",
+        BigId,
+        ForeignKey("principals.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    # Case-folded: sign-in names match case-insensitively, as Windows and Entra ID do.
+    Column("username", String(256), nullable=False, unique=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, default=utcnow),
+)
+
+# API clients (POST /oauth2/token, client_credentials): the secret is kept only as a keyed hash.
+api_clients = Table(
+    "api_clients",
+    metadata,
+    id_column(),
+    Column(
+        "principal_id",
+        BigId,
+        ForeignKey("principals.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("secret_hash", String(128), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, default=utcnow),
+)
+
+# Refresh tokens are single-use: each refresh spends one and issues the next.
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("token_id", String(64), primary_key=True),
+    Column(
+        "principal_id",
+        BigId,
+        ForeignKey("principals.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("issued_at", UtcDateTime, nullable=False, default=utcnow),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+)
+
+# Keys licensehub generates once and keeps with the ledger, so that every process serving
+# this database (and the CLI) signs and checks tokens alike.
+service_secrets = Table(
+    "service_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(256), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, default=utcnow),
+)

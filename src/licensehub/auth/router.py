@@ -1,0 +1,78 @@
+"""POST /oauth2/token: API clients sign in with their client id and secret (RFC 6749 4.4)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from pydantic import BaseModel
+
+from licensehub.auth.grants import InvalidGrant, client_credentials_grant
+from licensehub.auth.scope import app_keys, public
+from licensehub.auth.tokens import scope_of
+from licensehub.kit.dependencies import Ledger
+from licensehub.kit.errors import ApiError, InvalidParameter
+
+PREFIXES = ("/oauth2",)
+
+router = APIRouter(tags=["authentication"])
+basic = HTTPBasic(auto_error=False, description="client_id and client_secret, as HTTP Basic")
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class AccessToken(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    scope: str
+
+
+def token_lifetime(request: Request) -> timedelta:
+    return timedelta(seconds=request.app.state.settings.token_lifetime_seconds)
+
+
+@router.post(
+    "/oauth2/token",
+    response_model=AccessToken,
+    summary="Get a token for an API client (client_credentials)",
+    responses={400: {"description": "Malformed request"}, 401: {"description": "Bad client"}},
+)
+@public("how an API client gets its token")
+def oauth2_token(
+    request: Request,
+    ledger: Ledger,
+    grant_type: Annotated[str, Form()],
+    basic_credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+) -> JSONResponse:
+    if grant_type != "client_credentials":
+        raise InvalidParameter(
+            f"grant_type {grant_type!r} is not supported here; use client_credentials",
+            code="unsupported_grant_type",
+        )
+    if basic_credentials is not None:
+        client_id, client_secret = basic_credentials.username, basic_credentials.password
+    if not client_id or not client_secret:
+        raise InvalidParameter("client_id and client_secret are required")
+    try:
+        tokens = client_credentials_grant(
+            ledger, app_keys(request), client_id, client_secret, token_lifetime(request)
+        )
+    except InvalidGrant as exc:
+        raise ApiError(
+            str(exc),
+            status_code=401,
+            code="invalid_client",
+            headers={"WWW-Authenticate": 'Basic realm="licensehub"'},
+        ) from None
+    body = AccessToken(
+        access_token=tokens.access_token,
+        expires_in=tokens.expires_in,
+        scope=scope_of(tokens.principal),
+    )
+    return JSONResponse(body.model_dump(), headers=NO_STORE)

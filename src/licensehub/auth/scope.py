@@ -1,0 +1,120 @@
+"""The dependencies every endpoint declares: who is calling, may they write, and the one
+tenant scope that every query of tenant data starts from.
+
+Routes that need no token (health, the token endpoints) or that read no tenant data say so
+with @public / @unscoped; a test walks every route and fails on one that does neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import ColumnElement, Select, select, true
+
+from licensehub.auth.keys import Keys, KeysUnavailable
+from licensehub.auth.principals import Principal
+from licensehub.auth.tokens import InvalidToken, principal_from_token
+from licensehub.kit.errors import Forbidden, ServiceUnavailable, Unauthorized
+from licensehub.ledger.tables import tenants
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A licensehub token: POST /oauth2/token, POST /v6/token or "
+    "`licensehub token create`.",
+)
+
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="licensehub"'}
+INVALID = {"WWW-Authenticate": 'Bearer realm="licensehub", error="invalid_token"'}
+
+
+def app_keys(request: Request) -> Keys:
+    try:
+        keys: Keys = request.app.state.keyring.get()
+    except KeysUnavailable:
+        raise ServiceUnavailable(
+            "The ledger is unreachable or its schema is not current (`licensehub db upgrade`)."
+        ) from None
+    return keys
+
+
+def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized("A bearer token is required.", headers=CHALLENGE)
+    try:
+        principal = principal_from_token(app_keys(request), credentials.credentials)
+    except InvalidToken:
+        # The same answer for every kind of bad token: no hints for whoever forged it.
+        raise Unauthorized("The token is invalid or expired.", headers=INVALID) from None
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+
+
+def require_write(principal: CurrentPrincipal) -> Principal:
+    if not principal.can_write:
+        raise Forbidden("This token may read but not write.")
+    return principal
+
+
+WritePrincipal = Annotated[Principal, Depends(require_write)]
+
+
+@dataclass(frozen=True)
+class TenantScope:
+    """What part of the ledger the principal may see, as SQL."""
+
+    principal: Principal
+
+    def restrict(self, tenant_column: Any) -> ColumnElement[bool]:
+        """A condition on a column holding tenants.id: only rows the principal may see."""
+        principal = self.principal
+        if principal.kind == "operator":
+            return true()
+        if principal.kind == "customer":
+            return tenant_column == principal.tenant_id  # type: ignore[no-any-return]
+        visible = select(tenants.c.id).where(tenants.c.partner_id == principal.partner_id)
+        return tenant_column.in_(visible)  # type: ignore[no-any-return]
+
+    def tenants(self) -> Select[Any]:
+        """The tenants the principal may see: the starting point of every tenant query."""
+        return select(tenants).where(self.restrict(tenants.c.id))
+
+
+def tenant_scope(principal: CurrentPrincipal) -> TenantScope:
+    return TenantScope(principal)
+
+
+Scoped = Annotated[TenantScope, Depends(tenant_scope)]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ACCESS_MARK = "__licensehub_access__"
+
+
+def public(reason: str) -> Callable[[F], F]:
+    """An endpoint anyone may call without a token (it reads no ledger data)."""
+
+    def mark(endpoint: F) -> F:
+        setattr(endpoint, ACCESS_MARK, ("public", reason))
+        return endpoint
+
+    return mark
+
+
+def unscoped(reason: str) -> Callable[[F], F]:
+    """An authenticated endpoint that reads no tenant's data (e.g. the global catalog)."""
+
+    def mark(endpoint: F) -> F:
+        setattr(endpoint, ACCESS_MARK, ("unscoped", reason))
+        return endpoint
+
+    return mark
