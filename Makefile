@@ -23,12 +23,8 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 setup: $(VENV)/.synced
 
+# serve --demo prints the URL, a ready token and a first request to try.
 run: setup
-	@echo
-	@echo "licensehub demo on http://localhost:$(PORT)  (interactive docs: http://localhost:$(PORT)/docs)"
-	@echo "first request to try:"
-	@echo "  curl -s http://localhost:$(PORT)/health"
-	@echo
 	$(BIN)/licensehub serve --demo --port $(PORT)
 
 lint: setup

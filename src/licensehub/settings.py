@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
     # Signs tokens; when unset, a key generated once and kept with the ledger is used.
-    secret_key: SecretStr | None = None
+    # HS256 wants at least 32 bytes of key (RFC 7518 3.2).
+    secret_key: SecretStr | None = Field(default=None, min_length=32)
     token_lifetime_seconds: int = Field(default=3600, ge=60, le=86400)
     log_format: str = Field(default="auto", pattern="^(auto|json|console)$")
     log_level: str = "INFO"

@@ -119,7 +119,7 @@ def test_licensehub_paths_answer_problem_details(probe_client: TestClient) -> No
 @pytest.mark.parametrize(
     ("path", "keys"),
     [
-        ("/v1/customers/nothing-here", {"code", "description", "data", "source"}),
+        ("/v1/nothing-here", {"code", "description", "data", "source"}),
         ("/v6/Nothing", {"message"}),
         ("/api/v3/nothing", {"type", "title", "status", "detail", "traceId"}),
         ("/nothing", {"type", "title", "status", "detail"}),
