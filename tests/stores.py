@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 from sqlalchemy.engine import URL
 
 from licensehub.ledger.database import make_engine, normalize_url
@@ -86,6 +88,15 @@ class PostgresStore(Store):
     def database_url(self, database: str) -> str:
         return self.url.set(database=database).render_as_string(hide_password=False)
 
+    # Autovacuum may be busy in a database just copied from a template: CREATE ... TEMPLATE
+    # then finds the template "being accessed by other users", and DROP ... WITH (FORCE) could
+    # not terminate a superuser's worker. Both pass a moment later.
+    @retry(
+        retry=retry_if_exception_type(DBAPIError),
+        stop=stop_after_attempt(20),
+        wait=wait_exponential(multiplier=0.05, max=1),
+        reraise=True,
+    )
     def execute(self, sql: str) -> None:
         assert self.admin is not None
         with self.admin.connect() as connection:
@@ -95,21 +106,23 @@ class PostgresStore(Store):
         base = self.url.database
         if kind not in self.templates:
             template = f"{base}_{self.worker}_tpl_{kind}"
-            self.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+            self.execute(f'DROP DATABASE IF EXISTS "{template}"')
             self.execute(f'CREATE DATABASE "{template}"')
             build(self.database_url(template))
             self.templates[kind] = template
         name = f"{base}_{self.worker}_t{next(self.counter)}"
-        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.execute(f'DROP DATABASE IF EXISTS "{name}"')
         self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.templates[kind]}"')
         return self.database_url(name)
 
     def drop(self, url: str) -> None:
+        # Without FORCE: PostgreSQL itself stops autovacuum there; a test's own connections
+        # are closed by now, and a leaked one fails the drop loudly.
         database = normalize_url(url).database
-        self.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        self.execute(f'DROP DATABASE IF EXISTS "{database}"')
 
     def close(self) -> None:
         for template in self.templates.values():
-            self.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+            self.execute(f'DROP DATABASE IF EXISTS "{template}"')
         if self.admin is not None:
             self.admin.dispose()
