@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
-from sqlalchemy.engine import URL
 
 from licensehub.ledger.database import make_engine, normalize_url
 
