@@ -22,6 +22,7 @@ from licensehub.ledger.integrity import explain
 from licensehub.live_platform.errors import live_platform_error
 from licensehub.partner_center import router as partner_center_router
 from licensehub.partner_center.errors import partner_center_error
+from licensehub.partner_center.headers import PartnerCenterHeaders
 from licensehub.settings import Settings
 from licensehub.veeam import router as veeam_router
 from licensehub.veeam.errors import veeam_error
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost first: the proxy's view of the request, then the id and log line, then routing.
     # The OpenAPI document lists every public path template, however routers are nested.
     app.add_middleware(CaseInsensitivePaths, paths=lambda: app.openapi()["paths"].keys())
+    app.add_middleware(PartnerCenterHeaders, prefixes=partner_center.PREFIXES)
     app.add_middleware(RequestContext)
     app.add_middleware(ForwardedHeaders, trusted=settings.forwarded_allow_ips)
     return app

@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from licensehub.ledger.tables import license_assignments, tenants, users
 from tests.auth.world import World, build_world
 from tests.conftest import ClientFactory
 
@@ -69,9 +70,55 @@ def customers_collection(client: TestClient, world: World) -> None:
     assert world.b.tenant_id not in ids(world.partner_a, size=500)
 
 
+def a_user_of(client: TestClient, world: World, tenant_id: uuid.UUID) -> str:
+    """The object id of a user of the tenant who holds a license."""
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        return str(
+            connection.execute(
+                select(users.c.object_id)
+                .join(tenants, tenants.c.id == users.c.tenant_id)
+                .join(license_assignments, license_assignments.c.user_id == users.c.id)
+                .where(tenants.c.tenant_id == tenant_id, users.c.deleted_at.is_(None))
+                .limit(1)
+            ).scalar_one()
+        )
+
+
+def under_customer(template: str) -> Callable[[TestClient, World], None]:
+    """A case for a route under /v1/customers/{customer_id}: tenant B's resource, asked for
+    by a principal who may not see B, answers exactly like a customer that does not exist."""
+
+    def case(client: TestClient, world: World) -> None:
+        user_b = a_user_of(client, world, world.b.tenant_id)
+        user_a = a_user_of(client, world, world.a.tenant_id)
+
+        def get(tenant_id: uuid.UUID, user_id: str, token: str) -> httpx.Response:
+            path = template.format(customer_id=tenant_id, user_id=user_id)
+            return client.get(path, headers=world.headers(token))
+
+        for token in (world.customer_a, world.partner_a):
+            assert get(world.a.tenant_id, user_a, token).status_code == 200
+            assert_same_as_missing(
+                get(world.b.tenant_id, user_b, token),
+                get(world.missing, user_b, token),
+                world.b.tenant_id,
+                world.missing,
+            )
+        assert get(world.b.tenant_id, user_b, world.operator).status_code == 200
+
+    return case
+
+
 SCOPE_CASES: dict[tuple[str, str], Callable[[TestClient, World], None]] = {
     ("GET", "/v1/customers"): customers_collection,
     ("GET", "/v1/customers/{customer_id}"): customer_by_id,
+    ("GET", "/v1/customers/{customer_id}/subscribedskus"): under_customer(
+        "/v1/customers/{customer_id}/subscribedskus"
+    ),
+    ("GET", "/v1/customers/{customer_id}/users/{user_id}/licenses"): under_customer(
+        "/v1/customers/{customer_id}/users/{user_id}/licenses"
+    ),
 }
 
 

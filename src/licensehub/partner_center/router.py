@@ -1,35 +1,42 @@
-"""Partner Center: the customers a principal may see."""
+"""Partner Center: customers, their seats and their users' licenses."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi.responses import Response
 from sqlalchemy import Row
 
 from licensehub.auth.scope import Scoped
 from licensehub.kit.dependencies import Ledger
 from licensehub.kit.errors import NotFound
 from licensehub.partner_center import queries
+from licensehub.partner_center.negotiation import negotiate, respond
+from licensehub.partner_center.params import CustomerId, license_groups, visible_customer
 from licensehub.partner_center.schemas import (
     Collection,
     CompanyProfile,
     Customer,
+    License,
     Link,
     PartnerCenterError,
+    ProductSku,
+    ServicePlan,
+    SubscribedSku,
 )
 
-router = APIRouter(
-    tags=["Partner Center"],
-    responses={
-        400: {"model": PartnerCenterError},
-        401: {"model": PartnerCenterError},
-        404: {"model": PartnerCenterError},
-    },
-)
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": PartnerCenterError} for status in (400, 401, 403, 404, 406)
+}
+TRACKING_HEADERS = {
+    name: {"description": "Echoed when sent; generated when not.", "schema": {"type": "string"}}
+    for name in ("MS-RequestId", "MS-CorrelationId", "MS-CV")
+}
 
-CustomerId = Annotated[uuid.UUID, Path(description="The customer's tenant id.")]
+router = APIRouter(tags=["Partner Center"], responses=ERRORS)
+
+LicenseGroups = Annotated[list[str], Depends(license_groups)]
 
 
 def customer_resource(row: Row[Any]) -> Customer:
@@ -41,6 +48,26 @@ def customer_resource(row: Row[Any]) -> Customer:
         ),
         relationshipToPartner=row.channel,
         links={"self": Link(uri=f"/customers/{tenant_id}")},
+    )
+
+
+def product_sku(row: Row[Any]) -> ProductSku:
+    return ProductSku(
+        id=str(row.sku_id),
+        name=row.product_name,
+        skuPartNumber=row.sku_part_number,
+        targetType=row.target_type,
+        licenseGroupId=row.license_group,
+    )
+
+
+def service_plan(row: Row[Any], status: str) -> ServicePlan:
+    return ServicePlan(
+        displayName=row.display_name,
+        serviceName=row.service_name,
+        id=str(row.service_plan_id),
+        capabilityStatus=status,
+        targetType=row.target_type,
     )
 
 
@@ -62,13 +89,72 @@ def list_customers(
     )
 
 
-@router.get(
-    "/v1/customers/{customer_id}",
-    response_model=Customer,
-    summary="One customer",
-)
+@router.get("/v1/customers/{customer_id}", response_model=Customer, summary="One customer")
 def get_customer(ledger: Ledger, scope: Scoped, customer_id: CustomerId) -> Customer:
-    row = queries.customer(ledger, scope, customer_id)
-    if row is None:
-        raise NotFound(f"Customer {customer_id} was not found.")
-    return customer_resource(row)
+    return customer_resource(visible_customer(ledger, scope, customer_id))
+
+
+@router.get(
+    "/v1/customers/{customer_id}/subscribedskus",
+    response_model=Collection[SubscribedSku],
+    summary="The customer's seats per product SKU",
+)
+def subscribed_skus(
+    ledger: Ledger, scope: Scoped, customer_id: CustomerId, groups: LicenseGroups
+) -> Collection[SubscribedSku]:
+    tenant = visible_customer(ledger, scope, customer_id)
+    items = []
+    for row, plans in queries.subscribed_skus(ledger, tenant.id, groups):
+        total = row.enabled_units + row.warning_units
+        items.append(
+            SubscribedSku(
+                availableUnits=total - row.consumed,
+                activeUnits=row.enabled_units,
+                consumedUnits=row.consumed,
+                suspendedUnits=row.suspended_units,
+                totalUnits=total,
+                warningUnits=row.warning_units,
+                productSku=product_sku(row),
+                servicePlans=[service_plan(plan, "Enabled") for plan in plans],
+                capabilityStatus=row.capability_status,
+            )
+        )
+    return Collection[SubscribedSku](totalCount=len(items), items=items)
+
+
+@router.get(
+    "/v1/customers/{customer_id}/users/{user_id}/licenses",
+    response_model=Collection[License],
+    summary="The licenses assigned to a user, by license group",
+    responses={
+        200: {
+            "content": {"application/xml": {}, "text/xml": {}, "text/json": {}},
+            "headers": TRACKING_HEADERS,
+        }
+    },
+)
+def user_licenses(
+    ledger: Ledger,
+    scope: Scoped,
+    customer_id: CustomerId,
+    user_id: Annotated[str, Path(description="The user's object id or userPrincipalName.")],
+    groups: LicenseGroups,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    media_type = negotiate(accept)
+    tenant = visible_customer(ledger, scope, customer_id)
+    user = queries.user(ledger, tenant.id, user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} was not found in customer {customer_id}.")
+    items = [
+        License(
+            servicePlans=[
+                service_plan(plan, "Disabled" if plan.service_plan_id in disabled else "Assigned")
+                for plan in plans
+            ],
+            productSku=product_sku(sku),
+        )
+        for sku, plans, disabled in queries.user_licenses(ledger, user.id, groups)
+    ]
+    body = Collection[License](totalCount=len(items), items=items)
+    return respond(body.model_dump(exclude={"links"}), media_type)

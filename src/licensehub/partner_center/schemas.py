@@ -47,3 +47,38 @@ class PartnerCenterError(BaseModel):
     description: str
     data: list[str]
     source: str
+
+
+class ProductSku(BaseModel):
+    id: str
+    name: str
+    skuPartNumber: str
+    targetType: str
+    licenseGroupId: str
+
+
+class ServicePlan(BaseModel):
+    displayName: str
+    serviceName: str
+    id: str
+    capabilityStatus: str
+    targetType: str
+
+
+class License(BaseModel):
+    servicePlans: list[ServicePlan]
+    productSku: ProductSku
+    attributes: Attributes = Attributes(objectType="License")
+
+
+class SubscribedSku(BaseModel):
+    availableUnits: int
+    activeUnits: int
+    consumedUnits: int
+    suspendedUnits: int
+    totalUnits: int
+    warningUnits: int
+    productSku: ProductSku
+    servicePlans: list[ServicePlan]
+    capabilityStatus: str
+    attributes: Attributes = Attributes(objectType="SubscribedSku")
