@@ -20,6 +20,7 @@ from licensehub.kit.request_context import RequestContext
 from licensehub.ledger.database import make_engine
 from licensehub.ledger.integrity import explain
 from licensehub.live_platform.errors import live_platform_error
+from licensehub.partner_center import analytics as partner_center_analytics
 from licensehub.partner_center import router as partner_center_router
 from licensehub.partner_center.errors import partner_center_error
 from licensehub.partner_center.headers import PartnerCenterHeaders
@@ -40,6 +41,7 @@ ROUTERS = (
     health.router,
     auth_router.router,
     partner_center_router.router,
+    partner_center_analytics.router,
     veeam_router.router,
 )
 

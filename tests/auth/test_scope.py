@@ -110,7 +110,27 @@ def under_customer(template: str) -> Callable[[TestClient, World], None]:
     return case
 
 
+USAGE = "/partner/v1/analytics/commercial/usage/license"
+
+
+def usage_rows(client: TestClient, world: World, token: str, **params: str) -> set[uuid.UUID]:
+    body = client.get(USAGE, headers=world.headers(token), params=params).json()
+    assert body["TotalCount"] == len(body["Value"])
+    return {uuid.UUID(row["customerTenantId"]) for row in body["Value"]}
+
+
+def license_usage(client: TestClient, world: World) -> None:
+    """Rows hold only the tenants a principal may see, whatever its filter says."""
+    ask_for_b = {"filter": f"customerTenantId eq '{world.b.tenant_id}'"}
+    assert usage_rows(client, world, world.customer_a) == {world.a.tenant_id}
+    assert usage_rows(client, world, world.customer_a, **ask_for_b) == set()
+    assert usage_rows(client, world, world.partner_a) <= world.partner_tenants[world.a.partner_id]
+    assert usage_rows(client, world, world.partner_a, **ask_for_b) == set()
+    assert usage_rows(client, world, world.operator, **ask_for_b) == {world.b.tenant_id}
+
+
 SCOPE_CASES: dict[tuple[str, str], Callable[[TestClient, World], None]] = {
+    ("GET", USAGE): license_usage,
     ("GET", "/v1/customers"): customers_collection,
     ("GET", "/v1/customers/{customer_id}"): customer_by_id,
     ("GET", "/v1/customers/{customer_id}/subscribedskus"): under_customer(

@@ -1,0 +1,112 @@
+"""License usage analytics as SQL: filtering, grouping, ordering and paging all run in the
+database, scoped to what the principal may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, Connection, Select, cast, func, select, true
+
+from licensehub.auth.scope import TenantScope
+from licensehub.ledger.tables import license_usage, tenants
+from licensehub.partner_center.filters import Expr, to_sql
+
+usage_with_tenant = license_usage.join(tenants, tenants.c.id == license_usage.c.tenant_id)
+
+# The API's field names, in the order rows are written, and the columns behind them.
+COLUMNS: dict[str, ColumnElement[Any]] = {
+    "workloadCode": license_usage.c.workload_code,
+    "workloadName": license_usage.c.workload_name,
+    "serviceCode": license_usage.c.service_code,
+    "serviceName": license_usage.c.service_name,
+    "channel": license_usage.c.channel,
+    "customerTenantId": tenants.c.tenant_id,
+    "customerName": license_usage.c.customer_name,
+    "productId": license_usage.c.product_id,
+    "productName": license_usage.c.product_name,
+}
+
+# The unique index's order: a page is a range of the index, and pages never overlap.
+ROW_ORDER = (
+    license_usage.c.tenant_id,
+    license_usage.c.product_id,
+    license_usage.c.workload_code,
+)
+
+
+@dataclass(frozen=True)
+class UsageQuery:
+    day: date
+    filter: Expr | None
+    groupby: tuple[str, ...]
+    top: int
+    skip: int
+
+
+def latest_date(connection: Connection, scope: TenantScope) -> date | None:
+    """The newest processing date among the rows the principal may see (before any filter)."""
+    found: date | None = connection.execute(
+        select(func.max(license_usage.c.processed_date)).where(
+            scope.restrict(license_usage.c.tenant_id)
+        )
+    ).scalar()
+    return found
+
+
+def conditions(scope: TenantScope, query: UsageQuery) -> list[ColumnElement[bool]]:
+    return [
+        license_usage.c.processed_date == query.day,
+        scope.restrict(license_usage.c.tenant_id),
+        to_sql(query.filter, COLUMNS) if query.filter is not None else true(),
+    ]
+
+
+def page(scope: TenantScope, query: UsageQuery) -> Select[Any]:
+    where = conditions(scope, query)
+    if query.groupby:
+        keys = [COLUMNS[field].label(field) for field in query.groupby]
+        statement = (
+            select(
+                *keys,
+                # PostgreSQL sums bigints as numeric: back to a whole number for JSON.
+                cast(func.sum(license_usage.c.licenses_active), BigInteger).label("licensesActive"),
+                cast(func.sum(license_usage.c.licenses_qualified), BigInteger).label(
+                    "licensesQualified"
+                ),
+            )
+            .select_from(usage_with_tenant)
+            .where(*where)
+            .group_by(*(COLUMNS[field] for field in query.groupby))
+            .order_by(*(COLUMNS[field] for field in query.groupby))
+        )
+    else:
+        statement = (
+            select(
+                license_usage.c.processed_date.label("processedDateTime"),
+                *(column.label(field) for field, column in COLUMNS.items()),
+                license_usage.c.licenses_active.label("licensesActive"),
+                license_usage.c.licenses_qualified.label("licensesQualified"),
+            )
+            .select_from(usage_with_tenant)
+            .where(*where)
+            .order_by(*ROW_ORDER)
+        )
+    return statement.limit(query.top).offset(query.skip)
+
+
+def count(connection: Connection, scope: TenantScope, query: UsageQuery) -> int:
+    where = conditions(scope, query)
+    if query.groupby:
+        groups = (
+            select(*(COLUMNS[field] for field in query.groupby))
+            .select_from(usage_with_tenant)
+            .where(*where)
+            .group_by(*(COLUMNS[field] for field in query.groupby))
+            .subquery()
+        )
+        statement = select(func.count()).select_from(groups)
+    else:
+        statement = select(func.count()).select_from(usage_with_tenant).where(*where)
+    return int(connection.execute(statement).scalar_one())

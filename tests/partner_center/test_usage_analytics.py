@@ -1,0 +1,266 @@
+"""GET /partner/v1/analytics/commercial/usage/license on the demo ledger, checked against
+numbers computed here from the rows themselves."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from licensehub.ledger.tables import license_usage, tenants
+from tests.conftest import DEMO_AS_OF
+
+PATH = "/partner/v1/analytics/commercial/usage/license"
+LATEST = DEMO_AS_OF - timedelta(days=1)
+FIELDS = (
+    "workloadCode", "workloadName", "serviceCode", "serviceName", "channel",
+    "customerTenantId", "customerName", "productId", "productName",
+)  # fmt: skip
+
+
+def all_rows(engine: Engine, day: Any = LATEST) -> list[dict[str, Any]]:
+    """Every usage row of the day, in the API's field names, straight from the tables."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(license_usage, tenants.c.tenant_id.label("guid"))
+            .join(tenants, tenants.c.id == license_usage.c.tenant_id)
+            .where(license_usage.c.processed_date == day)
+        ).all()
+    return [
+        {
+            "workloadCode": r.workload_code,
+            "workloadName": r.workload_name,
+            "serviceCode": r.service_code,
+            "serviceName": r.service_name,
+            "channel": r.channel,
+            "customerTenantId": str(r.guid),
+            "customerName": r.customer_name,
+            "productId": str(r.product_id),
+            "productName": r.product_name,
+            "licensesActive": r.licenses_active,
+            "licensesQualified": r.licenses_qualified,
+        }
+        for r in rows
+    ]
+
+
+def key(row: dict[str, Any]) -> tuple[str, str, str]:
+    return (row["customerTenantId"], row["productId"], row["workloadCode"])
+
+
+def fetch_all(api: TestClient, **params: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every row, following @nextLink: (rows, the pages' envelopes)."""
+    rows: list[dict[str, Any]] = []
+    envelopes = []
+    response = api.get(PATH, params=params)
+    while True:
+        assert response.status_code == 200, response.text
+        body = response.json()
+        envelopes.append(body)
+        rows += body["Value"]
+        if "@nextLink" not in body:
+            return rows, envelopes
+        response = api.get(body["@nextLink"])
+
+
+def test_the_documented_example_replays(api: TestClient) -> None:
+    response = api.get(
+        PATH,
+        params={"filter": "customerTenantId eq '0112A436-B14E-4888-967B-CA4BB2CF1234'"},
+        headers={
+            "Accept": "application/json",
+            "MS-CorrelationId": "aaaa0000-bb11-2222-33cc-444444dddddd",
+        },
+    )
+    assert response.status_code == 200
+    assert response.headers["MS-CorrelationId"] == "aaaa0000-bb11-2222-33cc-444444dddddd"
+    body = response.json()
+    assert body["TotalCount"] == 2
+    assert "@nextLink" not in body
+    by_workload = {row["workloadCode"]: row for row in body["Value"]}
+    assert by_workload["SPO"] | {"customerTenantId": "x", "productId": "x"} == {
+        "processedDateTime": f"{LATEST.isoformat()}T00:00:00",
+        "workloadCode": "SPO",
+        "workloadName": "SharePoint",
+        "serviceCode": "o365",
+        "serviceName": "Microsoft Office 365",
+        "channel": "reseller",
+        "customerTenantId": "x",
+        "customerName": "TEST COMPANY",
+        "productId": "x",
+        "productName": "OFFICE 365 ENTERPRISE E3",
+        "licensesActive": 0,
+        "licenseActive": 0,
+        "licensesQualified": 1,
+    }
+    assert uuid.UUID(by_workload["SPO"]["customerTenantId"]) == uuid.UUID(
+        "0112A436-B14E-4888-967B-CA4BB2CF1234"
+    )
+    assert uuid.UUID(by_workload["EXO"]["productId"]) == uuid.UUID(
+        "45A2423B-E884-448D-A831-D9E139C52D2F"
+    )
+
+
+def test_paging_walks_every_row_once(api: TestClient, demo_engine: Engine) -> None:
+    expected = all_rows(demo_engine)
+    rows, envelopes = fetch_all(api, top=97)
+    assert len(envelopes) == -(-len(expected) // 97) > 3
+    assert all(envelope["TotalCount"] == len(expected) for envelope in envelopes)
+    assert sorted(map(key, rows)) == sorted(map(key, expected))
+    assert len(set(map(key, rows))) == len(rows)  # no row twice
+    by_key = {key(row): row for row in expected}
+    for row in rows:
+        assert row["licensesQualified"] == by_key[key(row)]["licensesQualified"]
+        assert row["licensesActive"] == row["licenseActive"] == by_key[key(row)]["licensesActive"]
+
+
+def test_the_default_page_is_ten_thousand_rows(api: TestClient, demo_engine: Engine) -> None:
+    body = api.get(PATH).json()
+    assert len(body["Value"]) == min(10_000, len(all_rows(demo_engine)))
+
+
+def test_next_links_keep_the_query_and_pin_the_date(api: TestClient) -> None:
+    body = api.get(
+        PATH, params={"top": 5, "filter": "workloadCode eq 'EXO'", "groupby": "customerTenantId"}
+    ).json()
+    link = urlsplit(body["@nextLink"])
+    query = {name: values[0] for name, values in parse_qs(link.query).items()}
+    assert link.scheme == "http"
+    assert link.netloc == "testserver"
+    assert query == {
+        "top": "5",
+        "skip": "5",
+        "filter": "workloadCode eq 'EXO'",
+        "groupby": "customerTenantId",
+        "processedDateTime": LATEST.isoformat(),
+    }
+
+
+def evaluate(row: dict[str, Any], field: str, value: str) -> bool:
+    if field in ("customerTenantId", "productId"):
+        return uuid.UUID(row[field]) == uuid.UUID(value)
+    return str(row[field]).lower() == value.lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "predicate"),
+    [
+        ("workloadCode eq 'SFB'", lambda r: evaluate(r, "workloadCode", "SFB")),
+        (
+            "workloadCode eq 'SFB' or (channel eq 'Reseller')",
+            lambda r: evaluate(r, "workloadCode", "SFB") or evaluate(r, "channel", "Reseller"),
+        ),
+        (
+            "productName eq 'office 365 enterprise e3' and workloadCode ne 'EXO'",
+            lambda r: (
+                evaluate(r, "productName", "OFFICE 365 ENTERPRISE E3")
+                and not evaluate(r, "workloadCode", "EXO")
+            ),
+        ),
+        (
+            "(workloadCode eq 'TEAMS' or workloadCode eq 'YAM') and customerName ne 'TEST COMPANY'",
+            lambda r: (
+                (evaluate(r, "workloadCode", "TEAMS") or evaluate(r, "workloadCode", "YAM"))
+                and not evaluate(r, "customerName", "TEST COMPANY")
+            ),
+        ),
+    ],
+)
+def test_filters_select_what_they_say(
+    api: TestClient, demo_engine: Engine, text: str, predicate: Any
+) -> None:
+    expected = sorted(key(row) for row in all_rows(demo_engine) if predicate(row))
+    rows, _ = fetch_all(api, filter=text)
+    assert sorted(map(key, rows)) == expected
+    assert expected
+
+
+@pytest.mark.parametrize(
+    "groupby", ["customerTenantId", "productName,workloadCode", "channel", "WORKLOADNAME"]
+)
+def test_groupby_sums_match(api: TestClient, demo_engine: Engine, groupby: str) -> None:
+    fields = [next(f for f in FIELDS if f.lower() == g.lower()) for g in groupby.split(",")]
+    sums: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for row in all_rows(demo_engine):
+        group = sums[tuple(str(row[f]) for f in fields)]
+        group[0] += row["licensesActive"]
+        group[1] += row["licensesQualified"]
+    rows, _ = fetch_all(api, groupby=groupby, top=7)
+    assert all(
+        set(row) == {*fields, "licensesActive", "licenseActive", "licensesQualified"}
+        for row in rows
+    )
+    got = {
+        tuple(str(row[f]) for f in fields): [row["licensesActive"], row["licensesQualified"]]
+        for row in rows
+    }
+    assert got == dict(sums)
+
+
+def test_another_processing_date(api: TestClient, demo_engine: Engine) -> None:
+    day = LATEST - timedelta(days=30)
+    for spelled in (day.isoformat(), f"{day.isoformat()}T00:00:00", f"{day.isoformat()}T00:00:00Z"):
+        body = api.get(PATH, params={"processedDateTime": spelled}).json()
+        assert body["TotalCount"] == len(all_rows(demo_engine, day))
+        assert {row["processedDateTime"] for row in body["Value"]} == {
+            f"{day.isoformat()}T00:00:00"
+        }
+    assert api.get(PATH, params={"processedDateTime": "1999-01-01"}).json() == {
+        "Value": [], "TotalCount": 0
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("params", "names"),
+    [
+        ({"top": "10001"}, "top"),
+        ({"top": "0"}, "top"),
+        ({"top": "ten"}, "top"),
+        ({"skip": "-1"}, "skip"),
+        ({"skip": "x"}, "skip"),
+        ({"groupby": "workloadCode,price"}, "price"),
+        ({"processedDateTime": "yesterday"}, "processedDateTime"),
+        ({"filter": "price eq '1'"}, "price"),
+        ({"filter": "workloadCode eq 'SFB' or (channel eq 'Reseller'"}, "column"),
+        ({"filter": "workloadCode = 'SFB'"}, "column"),
+        ({"filter": "customerTenantId eq 'not-a-guid'"}, "GUID"),
+    ],
+)
+def test_bad_parameters_are_400_saying_where(
+    api: TestClient, params: dict[str, str], names: str
+) -> None:
+    response = api.get(PATH, params=params)
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == {"code", "description", "data", "source"}
+    assert names in body["description"]
+
+
+def test_a_customer_sees_only_its_own_rows_whatever_the_filter(
+    api: TestClient, demo_engine: Engine, world: Any
+) -> None:
+    headers = world.headers(world.customer_a)
+    own, _ = fetch_all_as(api, headers)
+    assert {row["customerTenantId"] for row in own} == {str(world.a.tenant_id)}
+    other = api.get(
+        PATH, headers=headers, params={"filter": f"customerTenantId eq '{world.b.tenant_id}'"}
+    ).json()
+    assert other == {"Value": [], "TotalCount": 0}
+    b = world.b.tenant_id
+    either = api.get(
+        PATH,
+        headers=headers,
+        params={"filter": f"customerTenantId eq '{b}' or customerTenantId ne '{b}'"},
+    ).json()
+    assert {row["customerTenantId"] for row in either["Value"]} == {str(world.a.tenant_id)}
+
+
+def fetch_all_as(api: TestClient, headers: dict[str, str]) -> tuple[list[dict[str, Any]], int]:
+    body = api.get(PATH, headers=headers).json()
+    return body["Value"], body["TotalCount"]
