@@ -1,6 +1,7 @@
 """The ``filter`` query parameter of the license-usage analytics API, parsed with lark (LALR).
 
-Grammar; keywords and field names match in any case, ``''`` is a quote inside a value::
+Grammar; keywords and field names match in any case, ``''`` is a quote inside a value, and
+spaces or tabs separate tokens (needed only between two words)::
 
     filter     := or_expr
     or_expr    := and_expr ("or" and_expr)*        left-associative
@@ -9,10 +10,10 @@ Grammar; keywords and field names match in any case, ``''`` is a quote inside a 
     comparison := FIELD ("eq" | "ne") '...'
 
 Depth is the nesting of parentheses: ``channel eq 'x'`` has depth 0 and
-``(channel eq 'x' or (channel eq 'y'))`` depth 2. Chains of ``and``/``or`` add no depth because
+``(channel eq 'x' or (channel eq 'y'))`` depth 2. Chains of ``and``/``or`` add none, because
 nothing here recurses over them: the LALR parser keeps an explicit stack, render and to_sql walk
 iteratively, and to_sql flattens each chain into one ``and_``/``or_``. So only parentheses make
-the SQL expression deep, by at most two levels (an ``or`` inside an ``and``) each.
+the SQL deep, and at the default limit it still fits SQLite's parser (see to_sql).
 """
 
 from __future__ import annotations
@@ -195,7 +196,7 @@ def _expected(names: Collection[str], text: str, position: int) -> str:
         # lists end of input, so say which one this position can take.
         inside = _open_parentheses(text[:position], len(text))
         names = {"_AND", "_OR", "_RPAR" if inside else "$END"}
-    parts = [text for name, text in _TERMINALS.items() if name in names]
+    parts = [words for name, words in _TERMINALS.items() if name in names]
     return " or ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " or " + parts[-1]
 
 
@@ -237,7 +238,8 @@ def render(expr: Expr) -> str:
         if isinstance(item, str):
             out.append(item)
         elif isinstance(item, Comparison):
-            out.append(f"{item.field} {item.op} '{item.value.replace(chr(39), chr(39) * 2)}'")
+            quoted = item.value.replace("'", "''")
+            out.append(f"{item.field} {item.op} '{quoted}'")
         else:
             is_and = isinstance(item, And)
             wrap_left = is_and and isinstance(item.left, Or)
@@ -276,18 +278,23 @@ def _compare(comparison: Comparison, column: ColumnElement[Any]) -> ColumnElemen
 
 def to_sql(expr: Expr, columns: Mapping[str, ColumnElement[Any]]) -> ColumnElement[bool]:
     """A WHERE clause for ``expr``; ``columns`` maps each canonical field name to its column."""
-    done: list[ColumnElement[bool]] = []
+    done: list[tuple[ColumnElement[bool], int]] = []  # each clause with its height
     stack: list[tuple[Expr, list[Expr] | None]] = [(expr, None)]
     while stack:
         item, operands = stack.pop()
         if isinstance(item, Comparison):
-            done.append(_compare(item, columns[item.field]))
+            done.append((_compare(item, columns[item.field]), 0))
         elif operands is None:
             operands = _operands(item)
             stack.append((item, operands))
             stack += [(operand, None) for operand in reversed(operands)]
         else:
-            args = done[-len(operands) :]
+            # SQLite parses SQL with a fixed stack of 100 entries, and a parenthesis opened after
+            # other operands costs several of them per level; deepest operand first keeps it to
+            # about one. "and"/"or" commute, so the rows selected are the same.
+            args = sorted(done[-len(operands) :], key=lambda arg: -arg[1])
             del done[-len(operands) :]
-            done.append(and_(*args) if isinstance(item, And) else or_(*args))
-    return done[0]
+            clauses = [clause for clause, _ in args]
+            combined = and_(*clauses) if isinstance(item, And) else or_(*clauses)
+            done.append((combined, args[0][1] + 1))
+    return done[0][0]
