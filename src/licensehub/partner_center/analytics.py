@@ -118,7 +118,8 @@ def license_usage(
     ] = None,
 ) -> StreamingResponse:
     try:
-        expression = parse_filter(filter) if filter is not None else None
+        # An empty filter filters nothing, as a client building its query string may send it.
+        expression = parse_filter(filter) if filter and filter.strip() else None
     except FilterError as exc:
         raise InvalidParameter(str(exc)) from None
     limit, fields = parse_top(top), parse_groupby(groupby)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from xml.etree import ElementTree
 
-import mimeparse  # type: ignore[import-untyped]
+import mimeparse
 from fastapi.responses import JSONResponse, Response
 
 from licensehub.kit.errors import NotAcceptable

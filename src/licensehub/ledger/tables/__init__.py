@@ -3,6 +3,7 @@
 from licensehub.ledger.tables.backup import backup_organizations, backup_protected_users
 from licensehub.ledger.tables.base import metadata
 from licensehub.ledger.tables.catalog import service_plans, sku_service_plans, skus
+from licensehub.ledger.tables.imports import imports
 from licensehub.ledger.tables.principals import (
     api_clients,
     password_credentials,
@@ -31,6 +32,7 @@ __all__ = [
     "assignment_disabled_plans",
     "backup_organizations",
     "backup_protected_users",
+    "imports",
     "license_assignments",
     "license_usage",
     "metadata",

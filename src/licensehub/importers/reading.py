@@ -1,0 +1,90 @@
+"""Reading import files as they come: BOMs, CRLF, CSV with odd spacing, JSON pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import IO, Any
+
+import ijson
+
+from licensehub.importers.base import InvalidImport, Progress, SourceFile
+
+
+class CountingReader(io.RawIOBase):
+    """Reports every byte read to the progress bar."""
+
+    def __init__(self, raw: IO[bytes], progress: Progress) -> None:
+        self.raw, self.progress = raw, progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.progress.advance(len(data))
+        return len(data)
+
+
+def clean(value: str | None) -> str:
+    """Trim what exports leave in values: no-break spaces, tabs, trailing blanks."""
+    return " ".join((value or "").replace("\u00a0", " ").split())
+
+
+def csv_rows(
+    source: SourceFile, progress: Progress, required: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row by cleaned header name), header checked for the required columns.
+    Unknown columns are kept and ignored by the caller."""
+    with source.path.open("rb") as raw:
+        text = io.TextIOWrapper(
+            io.BufferedReader(CountingReader(raw, progress)), encoding="utf-8-sig", newline=""
+        )
+        reader = csv.reader(text)
+        try:
+            header = [clean(name) for name in next(reader)]
+        except StopIteration:
+            raise InvalidImport(source.name, None, "the file is empty") from None
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise InvalidImport(source.name, "line 1", f"not UTF-8 CSV ({exc})") from None
+        missing = [name for name in required if name not in header]
+        if missing:
+            raise InvalidImport(
+                source.name, "line 1", f"missing required column(s): {', '.join(missing)}"
+            )
+        try:
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
+                    raise InvalidImport(
+                        source.name,
+                        f"line {reader.line_num}",
+                        f"{len(row)} fields where the header has {len(header)}",
+                    )
+                yield reader.line_num, dict(zip(header, row, strict=False))
+        except UnicodeDecodeError as exc:
+            raise InvalidImport(
+                source.name, f"line {reader.line_num + 1}", f"not UTF-8 ({exc})"
+            ) from None
+        except csv.Error as exc:
+            raise InvalidImport(source.name, f"line {reader.line_num}", str(exc)) from None
+
+
+def json_items(source: SourceFile, progress: Progress, prefix: str) -> Iterator[tuple[str, Any]]:
+    """(JSON path, item) for each member of the array at `prefix` (ijson's notation, e.g.
+    "value.item"), streamed. A leading BOM or whitespace is fine."""
+    array = prefix.removesuffix(".item")
+    with source.path.open("rb") as raw:
+        stream = io.BufferedReader(CountingReader(raw, progress))
+        if stream.peek(3)[:3] == b"\xef\xbb\xbf":
+            stream.read(3)
+        index = -1
+        try:
+            for index, item in enumerate(ijson.items(stream, prefix, use_float=True)):
+                yield f"$.{array}[{index}]", item
+        except ijson.JSONError as exc:
+            where = f"$.{array}[{index + 1}]" if index >= 0 else "$"
+            raise InvalidImport(source.name, where, f"not valid JSON ({exc})") from None
