@@ -13,6 +13,7 @@ from licensehub import __version__, health, live_platform, partner_center, veeam
 from licensehub.auth import router as auth_router
 from licensehub.auth.errors import oauth_error
 from licensehub.auth.keys import KeyRing
+from licensehub.importers import router as imports_router
 from licensehub.kit import errors
 from licensehub.kit.case_insensitive_paths import CaseInsensitivePaths
 from licensehub.kit.forwarded import ForwardedHeaders
@@ -43,6 +44,7 @@ ROUTERS = (
     partner_center_router.router,
     partner_center_analytics.router,
     veeam_router.router,
+    imports_router.router,
 )
 
 

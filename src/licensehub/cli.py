@@ -22,6 +22,7 @@ from licensehub.auth.keys import load_keys
 from licensehub.auth.tokens import issue_access_token
 from licensehub.demo.build import NotADemoDatabase, build_demo
 from licensehub.demo.principals import DEMO_PASSWORD
+from licensehub.importers import commands as import_commands
 from licensehub.kit.logging import configure as configure_logging
 from licensehub.ledger.database import normalize_url
 from licensehub.ledger.migrate import current_revision, head_revision
@@ -136,6 +137,8 @@ def demo(as_of: datetime | None, database_url: str | None) -> None:
 main.add_command(auth_commands.token)
 main.add_command(auth_commands.user)
 main.add_command(auth_commands.client)
+main.add_command(import_commands.import_files)
+main.add_command(import_commands.list_imports)
 
 
 @main.group(help="The ledger's schema.\n" + STORAGE_HELP)

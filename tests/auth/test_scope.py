@@ -4,15 +4,16 @@ exist. Every scoped route needs a case here (test_routes.py checks)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 
-from licensehub.ledger.tables import license_assignments, tenants, users
+from licensehub.ledger.tables import imports, license_assignments, tenants, users
 from tests.auth.world import World, build_world
 from tests.conftest import ClientFactory
 
@@ -129,7 +130,95 @@ def license_usage(client: TestClient, world: World) -> None:
     assert usage_rows(client, world, world.operator, **ask_for_b) == {world.b.tenant_id}
 
 
+def record_imports(client: TestClient, world: World) -> dict[str, int]:
+    """One import record about tenant A, one about B, one global (the catalog)."""
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    ids = {}
+    with engine.begin() as connection:
+        for name, tenant_id in (("a", world.a.id), ("b", world.b.id), ("global", None)):
+            ids[name] = connection.execute(
+                insert(imports)
+                .values(
+                    kind="usage",
+                    status="succeeded",
+                    actor="t",
+                    tenant_id=tenant_id,
+                    files="f",
+                    digest="d",
+                )
+                .returning(imports.c.id)
+            ).scalar_one()
+    return ids
+
+
+def import_records(client: TestClient, world: World) -> None:
+    ids = record_imports(client, world)
+
+    def listed(token: str) -> set[int]:
+        return {r["id"] for r in client.get("/imports", headers=world.headers(token)).json()}
+
+    assert listed(world.customer_a) == {ids["a"]}
+    assert listed(world.partner_a) == {ids["a"]}
+    assert listed(world.operator) >= set(ids.values())
+
+
+def import_record(client: TestClient, world: World) -> None:
+    ids = record_imports(client, world)
+
+    def get(import_id: int, token: str) -> httpx.Response:
+        return client.get(f"/imports/{import_id}", headers=world.headers(token))
+
+    missing = 999_999
+    for token in (world.customer_a, world.partner_a):
+        assert get(ids["a"], token).status_code == 200
+        for hidden in (ids["b"], ids["global"]):
+            response, absent = get(hidden, token), get(missing, token)
+            assert response.status_code == absent.status_code == 404
+            assert response.text.replace(str(hidden), "#") == absent.text.replace(str(missing), "#")
+    assert get(ids["b"], world.operator).status_code == 200
+
+
+def usage_upload(tenant_id: uuid.UUID) -> bytes:
+    row = {
+        "processedDateTime": "2026-01-01", "workloadCode": "EXO", "workloadName": "Exchange",
+        "serviceCode": "o365", "serviceName": "Microsoft Office 365", "channel": "reseller",
+        "customerTenantId": str(tenant_id), "customerName": "X",
+        "productId": "6fd2c87f-b296-42f0-b197-1e91e994b900", "productName": "E3",
+        "licensesActive": 1, "licensesQualified": 2,
+    }  # fmt: skip
+    return json.dumps({"Value": [row]}).encode()
+
+
+def import_upload(client: TestClient, world: World) -> None:
+    """A customer may import its own tenant's files; another tenant's answer exactly like a
+    tenant that does not exist, and nothing is written."""
+
+    def post(tenant_id: uuid.UUID) -> httpx.Response:
+        return client.post(
+            "/imports/usage",
+            content=usage_upload(tenant_id),
+            headers=world.headers(world.customer_a_writer),
+        )
+
+    assert post(world.a.tenant_id).status_code == 201
+    hidden, absent = post(world.b.tenant_id), post(world.missing)
+    assert hidden.status_code == absent.status_code == 403
+    strip = lambda r, guid: r.json()["detail"].replace(str(guid), "<asked>")  # noqa: E731
+    assert strip(hidden, world.b.tenant_id) == strip(absent, world.missing)
+    rows = client.get(
+        USAGE, headers=world.headers(world.operator), params={"processedDateTime": "2026-01-01"}
+    ).json()
+    assert {r["customerTenantId"] for r in rows["Value"]} == {str(world.a.tenant_id)}
+    catalog = client.post(
+        "/imports/catalog", content=b"x", headers=world.headers(world.customer_a_writer)
+    )
+    assert catalog.status_code == 403
+
+
 SCOPE_CASES: dict[tuple[str, str], Callable[[TestClient, World], None]] = {
+    ("GET", "/imports"): import_records,
+    ("GET", "/imports/{import_id}"): import_record,
+    ("POST", "/imports/{kind}"): import_upload,
     ("GET", USAGE): license_usage,
     ("GET", "/v1/customers"): customers_collection,
     ("GET", "/v1/customers/{customer_id}"): customer_by_id,

@@ -1,0 +1,215 @@
+"""Imports over HTTP: a scheduler pushes the same files the CLI takes, and reads the records."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import Row, select
+from starlette.datastructures import UploadFile
+
+from licensehub.auth.principals import Principal
+from licensehub.auth.scope import Scoped, TenantScope, WritePrincipal
+from licensehub.importers import REGISTRY
+from licensehub.importers.base import (
+    ImportRefused,
+    ImportRequest,
+    InvalidImport,
+    NoProgress,
+    SourceFile,
+)
+from licensehub.importers.commands import PERIODS
+from licensehub.importers.runner import ImportFailed, run_import
+from licensehub.kit.dependencies import Ledger
+from licensehub.kit.errors import ApiError, Conflict, Forbidden, InvalidParameter, NotFound
+from licensehub.ledger.integrity import LedgerConflict
+from licensehub.ledger.tables import imports
+from licensehub.ledger.tables.base import utcnow
+
+router = APIRouter(tags=["imports"])
+
+CHUNK = 1 << 20
+
+
+class ImportRecord(BaseModel):
+    id: int
+    kind: str
+    status: str
+    startedAt: str
+    finishedAt: str | None
+    actor: str
+    files: str
+    digest: str
+    read: int
+    created: int
+    updated: int
+    removed: int
+    rejected: int
+    message: str | None
+
+
+def record_body(row: Row[Any]) -> ImportRecord:
+    return ImportRecord(
+        id=row.id,
+        kind=row.kind,
+        status=row.status,
+        startedAt=row.started_at.isoformat(),
+        finishedAt=row.finished_at.isoformat() if row.finished_at else None,
+        actor=row.actor,
+        files=row.files,
+        digest=row.digest,
+        read=row.rows_read,
+        created=row.rows_created,
+        updated=row.rows_updated,
+        removed=row.rows_removed,
+        rejected=row.rows_rejected,
+        message=row.message,
+    )
+
+
+def visible_imports(scope: TenantScope) -> Any:
+    """Records of imports about a tenant the principal may see; global ones (the catalog) and
+    failures before a tenant was known are the operator's."""
+    query = select(imports)
+    if scope.principal.kind != "operator":
+        query = query.where(imports.c.tenant_id.is_not(None), scope.restrict(imports.c.tenant_id))
+    return query
+
+
+@asynccontextmanager
+async def uploaded_files(request: Request, filename: str | None) -> AsyncIterator[list[SourceFile]]:
+    """The request's files on disk: multipart parts, or the raw body as one file. Streamed,
+    never held in memory whole."""
+    folder = Path(tempfile.mkdtemp(prefix="licensehub-upload-"))
+    try:
+        files: list[SourceFile] = []
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media == "multipart/form-data":
+            async with request.form(max_files=100) as form:
+                for index, (_, part) in enumerate(form.multi_items()):
+                    if isinstance(part, UploadFile):
+                        target = folder / f"{index}"
+                        with target.open("wb") as out:
+                            await run_in_threadpool(shutil.copyfileobj, part.file, out, CHUNK)
+                        files.append(SourceFile(part.filename or f"upload-{index}", target))
+        else:
+            target = folder / "body"
+            with target.open("wb") as out:
+                async for chunk in request.stream():
+                    out.write(chunk)
+            if target.stat().st_size:
+                files.append(SourceFile(filename or "upload", target))
+        if not files:
+            raise InvalidParameter(
+                "No file: send multipart/form-data parts or the file as the body."
+            )
+        yield files
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def partner_for(principal: Principal, requested: int | None) -> int | None:
+    if principal.kind == "partner":
+        if requested not in (None, principal.partner_id):
+            raise Forbidden("A partner creates tenants under itself only.")
+        return principal.partner_id
+    if principal.kind == "customer" and requested is not None:
+        raise Forbidden("A customer creates no tenants.")
+    return requested
+
+
+@router.post(
+    "/imports/{kind}",
+    status_code=201,
+    response_model=ImportRecord,
+    summary="Import files (multipart parts or the raw body), checked whole, landed whole",
+)
+async def post_import(
+    request: Request,
+    kind: str,
+    principal: WritePrincipal,
+    scope: Scoped,
+    tenant: Annotated[
+        uuid.UUID | None, Query(description="The tenant the files are about.")
+    ] = None,
+    partner: Annotated[int | None, Query(description="Create unknown tenants here.")] = None,
+    period: Annotated[str, Query(description="activity: D7, D30, D90 or D180.")] = "D30",
+    tenantName: Annotated[str | None, Query()] = None,
+    filename: Annotated[str | None, Query(description="The raw body's file name.")] = None,
+) -> JSONResponse:
+    if kind not in REGISTRY:
+        raise NotFound(f"No importer for {kind!r}; use one of {', '.join(sorted(REGISTRY))}.")
+    if kind == "catalog" and principal.kind != "operator":
+        raise Forbidden("The catalog is global: only an operator imports it.")
+    if period.upper() not in PERIODS:
+        raise InvalidParameter(f"period: {period!r} is not one of {', '.join(PERIODS)}.")
+    options: dict[str, Any] = {"period": period.upper()}
+    if tenantName:
+        options["tenant_name"] = tenantName
+    engine = request.app.state.engine
+    async with uploaded_files(request, filename) as files:
+        import_request = ImportRequest(
+            kind=kind,
+            files=files,
+            scope=scope,
+            principal=principal,
+            now=utcnow(),
+            tenant=tenant,
+            partner_id=partner_for(principal, partner),
+            options=options,
+        )
+        try:
+            outcome = await run_in_threadpool(
+                run_import, engine, import_request, f"principal:{principal.name}", NoProgress()
+            )
+        except ImportFailed as failure:
+            raise error_for(failure) from None
+    with engine.connect() as connection:
+        row = connection.execute(select(imports).where(imports.c.id == outcome.import_id)).one()
+    body = record_body(row).model_dump() | {
+        "summary": outcome.summary(kind),
+        "sameAs": outcome.same_as,
+    }
+    return JSONResponse(body, status_code=201)
+
+
+def error_for(failure: ImportFailed) -> ApiError:
+    cause = failure.cause
+    details = [{"import": failure.import_id}]
+    if isinstance(cause, InvalidImport):
+        return InvalidParameter(
+            str(cause),
+            details=[{"file": cause.file, "location": cause.location, "import": failure.import_id}],
+        )
+    if isinstance(cause, ImportRefused):
+        return Forbidden(str(cause), details=details)
+    if isinstance(cause, LedgerConflict):
+        return Conflict(str(cause), details=details)
+    return ApiError(str(cause), status_code=500)
+
+
+@router.get("/imports", response_model=list[ImportRecord], summary="The latest imports")
+def list_imports(
+    ledger: Ledger,
+    scope: Scoped,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> list[ImportRecord]:
+    rows = ledger.execute(visible_imports(scope).order_by(imports.c.id.desc()).limit(limit)).all()
+    return [record_body(row) for row in rows]
+
+
+@router.get("/imports/{import_id}", response_model=ImportRecord, summary="One import")
+def get_import(ledger: Ledger, scope: Scoped, import_id: int) -> ImportRecord:
+    row = ledger.execute(visible_imports(scope).where(imports.c.id == import_id)).first()
+    if row is None:
+        raise NotFound(f"Import {import_id} was not found.")
+    return record_body(row)

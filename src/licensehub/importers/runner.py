@@ -1,0 +1,159 @@
+"""Running an import: check, apply in one transaction, record the outcome either way."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from licensehub.importers import importer_for
+from licensehub.importers.base import Counts, ImportRefused, ImportRequest, InvalidImport
+from licensehub.importers.base import Progress as ProgressSink
+from licensehub.ledger.integrity import explain
+from licensehub.ledger.tables import imports, tenants
+from licensehub.ledger.tables.base import utcnow
+
+
+@dataclass(frozen=True)
+class Outcome:
+    import_id: int
+    counts: Counts
+    # An earlier successful import of the very same content, if there was one.
+    same_as: int | None
+
+    def summary(self, kind: str) -> str:
+        line = f"import #{self.import_id} ({kind}): {self.counts.summary()}"
+        if not self.counts.changed:
+            earlier = f" (the same content as import #{self.same_as})" if self.same_as else ""
+            line += f"; nothing changed: the ledger already held this content{earlier}"
+        return line
+
+
+class ImportFailed(Exception):
+    """The import changed nothing; `import_id` is the record of the failure."""
+
+    def __init__(self, import_id: int, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.import_id, self.cause = import_id, cause
+
+
+def digest(request: ImportRequest) -> str:
+    sha = hashlib.sha256()
+    for source in request.files:
+        with source.path.open("rb") as data:
+            for chunk in iter(lambda: data.read(1 << 20), b""):
+                sha.update(chunk)
+    return sha.hexdigest()
+
+
+def tenant_row(engine: Engine, request: ImportRequest) -> int | None:
+    if request.tenant is None:
+        return None
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(tenants.c.id).where(tenants.c.tenant_id == request.tenant)
+        ).scalar()
+    return int(found) if found is not None else None
+
+
+def record(
+    engine: Engine,
+    request: ImportRequest,
+    actor: str,
+    content: str,
+    counts: Counts,
+    message: str | None = None,
+) -> int:
+    with engine.begin() as connection:
+        return int(
+            connection.execute(
+                insert(imports)
+                .values(
+                    kind=request.kind,
+                    status="failed" if message else "succeeded",
+                    started_at=request.now,
+                    finished_at=utcnow(),
+                    principal_id=request.principal.id if request.principal else None,
+                    actor=actor,
+                    tenant_id=tenant_row(engine, request),
+                    files=", ".join(source.name for source in request.files),
+                    digest=content,
+                    rows_read=counts.read,
+                    rows_created=counts.created,
+                    rows_updated=counts.updated,
+                    rows_removed=counts.removed,
+                    rows_rejected=counts.rejected,
+                    message=message,
+                )
+                .returning(imports.c.id)
+            ).scalar_one()
+        )
+
+
+def earlier_same(engine: Engine, request: ImportRequest, content: str, before: int) -> int | None:
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(imports.c.id)
+            .where(
+                imports.c.kind == request.kind,
+                imports.c.digest == content,
+                imports.c.status == "succeeded",
+                imports.c.id < before,
+            )
+            .order_by(imports.c.id.desc())
+            .limit(1)
+        ).scalar()
+    return int(found) if found is not None else None
+
+
+def run_import(
+    engine: Engine, request: ImportRequest, actor: str, progress: ProgressSink
+) -> Outcome:
+    """Check every file, then apply them in one transaction: the import lands whole or not at
+    all. Failures are recorded too, in a transaction of their own."""
+    importer = importer_for(request.kind)
+    content = digest(request)
+    try:
+        checked = importer.check(request, progress)
+        with engine.begin() as connection:
+            counts = importer.apply(connection, request, checked, progress)
+    except (InvalidImport, ImportRefused) as exc:
+        raise ImportFailed(
+            record(engine, request, actor, content, Counts(), str(exc)), exc
+        ) from exc
+    except IntegrityError as exc:
+        conflict = explain(exc)
+        raise ImportFailed(
+            record(engine, request, actor, content, Counts(), str(conflict)), conflict
+        ) from exc
+    import_id = record(engine, request, actor, content, counts)
+    return Outcome(import_id, counts, earlier_same(engine, request, content, import_id))
+
+
+class BarProgress:
+    """A rich progress bar over the bytes read (both passes read every file once)."""
+
+    def __init__(self, bar: Progress, task: int) -> None:
+        self.bar, self.task = bar, task
+
+    def advance(self, nbytes: int) -> None:
+        self.bar.advance(self.task, nbytes)  # type: ignore[arg-type]
+
+
+@contextmanager
+def terminal_progress(request: ImportRequest, console: Console) -> Iterator[ProgressSink]:
+    total = 2 * sum(source.size for source in request.files)
+    columns = (
+        TextColumn(f"importing {request.kind}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        yield BarProgress(bar, bar.add_task(request.kind, total=total))
