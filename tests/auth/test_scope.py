@@ -215,7 +215,25 @@ def import_upload(client: TestClient, world: World) -> None:
     assert catalog.status_code == 403
 
 
+RELECLOUD_VOICE = uuid.UUID("c7a9e4d2-5b18-4f3a-a6c0-81e2f5d7b903")  # tenant B's voice service
+
+
+def voice_license_info(client: TestClient, world: World) -> None:
+    def get(guid: uuid.UUID, token: str) -> httpx.Response:
+        return client.get(f"/api/v3/customer/{guid}/licenseinfo", headers=world.headers(token))
+
+    for token in (world.customer_a, world.partner_a):
+        hidden, absent = get(RELECLOUD_VOICE, token), get(world.missing, token)
+        assert hidden.status_code == absent.status_code == 404
+        trace = hidden.json()["traceId"], absent.json()["traceId"]  # per request, by design
+        assert hidden.text.replace(str(RELECLOUD_VOICE), "#").replace(trace[0], "t") == (
+            absent.text.replace(str(world.missing), "#").replace(trace[1], "t")
+        )
+    assert get(RELECLOUD_VOICE, world.operator).status_code == 200
+
+
 SCOPE_CASES: dict[tuple[str, str], Callable[[TestClient, World], None]] = {
+    ("GET", "/api/v3/customer/{customerGuid}/licenseinfo"): voice_license_info,
     ("GET", "/imports"): import_records,
     ("GET", "/imports/{import_id}"): import_record,
     ("POST", "/imports/{kind}"): import_upload,

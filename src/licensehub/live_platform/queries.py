@@ -1,0 +1,115 @@
+"""The Live Platform's reads and writes of the ledger, scoped to what the caller may see."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from licensehub.auth.scope import TenantScope
+from licensehub.ledger.tables import (
+    tenants,
+    voice_license_factors,
+    voice_license_info_days,
+    voice_monitored_users,
+    voice_phone_numbers,
+    voice_services,
+)
+from licensehub.ledger.upsert import upsert
+from licensehub.live_platform.rules import (
+    FACTOR_NAMES,
+    Factors,
+    LicenseCounts,
+    Monitored,
+    Number,
+    effective_factors,
+)
+from licensehub.live_platform.rules import count as count_licenses
+
+
+def service(connection: Connection, scope: TenantScope, guid: uuid.UUID) -> Row[Any] | None:
+    return connection.execute(
+        select(voice_services, tenants.c.partner_id)
+        .join(tenants, tenants.c.id == voice_services.c.tenant_id)
+        .where(
+            voice_services.c.ump_customer_guid == guid, scope.restrict(voice_services.c.tenant_id)
+        )
+    ).first()
+
+
+def factor_settings(
+    connection: Connection, column: Any, value: int
+) -> dict[str, bool | None] | None:
+    row = connection.execute(select(voice_license_factors).where(column == value)).first()
+    return {field: row._mapping[field] for field in FACTOR_NAMES} if row else None
+
+
+def factors(connection: Connection, service_row: Row[Any]) -> Factors:
+    return effective_factors(
+        factor_settings(connection, voice_license_factors.c.partner_id, service_row.partner_id),
+        factor_settings(connection, voice_license_factors.c.service_id, service_row.id),
+    )
+
+
+def current_counts(
+    connection: Connection, service_row: Row[Any], effective: Factors
+) -> LicenseCounts:
+    numbers = [
+        Number(r.number_type, r.assignment_status, r.target_type, r.user_id, r.voice_routing_policy)
+        for r in connection.execute(
+            select(voice_phone_numbers).where(voice_phone_numbers.c.service_id == service_row.id)
+        )
+    ]
+    monitored = [
+        Monitored(r.user_id, r.lifecycle_template, r.ui_updated_at is not None)
+        for r in connection.execute(
+            select(voice_monitored_users).where(
+                voice_monitored_users.c.service_id == service_row.id
+            )
+        )
+    ]
+    return count_licenses(numbers, monitored, effective)
+
+
+def record_today(connection: Connection, service_row: Row[Any], now: datetime) -> None:
+    """Today's record, (re)written from the current inputs. Days before today are never
+    written again: once a day is over, its record is frozen."""
+    effective = factors(connection, service_row)
+    counts = current_counts(connection, service_row, effective)
+    upsert(
+        connection,
+        voice_license_info_days,
+        {
+            "service_id": service_row.id,
+            "day": now.date(),
+            "acquired_licenses": service_row.acquired_licenses,
+            "total_monitored_users": counts.total_monitored,
+            "currently_licensed": counts.currently_licensed,
+            "managed_users_direct_routing": counts.direct_routing,
+            "managed_users_operator_connect": counts.operator_connect,
+            "managed_users_lifecycle": counts.lifecycle,
+            "managed_users_user_interface": counts.user_interface,
+            "managed_service_numbers": counts.service_numbers,
+            "last_update": service_row.last_update,
+            "flags_level": effective.level,
+            "factor_by_template": effective.by_template,
+            "factor_by_user_interface": effective.by_user_interface,
+            "factor_service_numbers": effective.service_numbers,
+        },
+        key=("service_id", "day"),
+    )
+
+
+def history(connection: Connection, service_id: int, since: date) -> list[Row[Any]]:
+    return list(
+        connection.execute(
+            select(voice_license_info_days)
+            .where(
+                voice_license_info_days.c.service_id == service_id,
+                voice_license_info_days.c.day >= since,
+            )
+            .order_by(voice_license_info_days.c.day.desc())
+        )
+    )

@@ -1,0 +1,87 @@
+"""GET /api/v3/customer/{customerGuid}/licenseinfo: a Teams voice service's license info."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from sqlalchemy import Row
+
+from licensehub.auth.scope import Scoped
+from licensehub.kit.clock import Now
+from licensehub.kit.dependencies import Ledger
+from licensehub.kit.errors import NotFound
+from licensehub.live_platform import queries
+from licensehub.live_platform.rules import FACTOR_NAMES
+from licensehub.live_platform.schemas import LicenseInfo, ProblemDetails
+
+router = APIRouter(
+    tags=["Live Platform"],
+    responses={status: {"model": ProblemDetails} for status in (400, 401, 403, 404)},
+)
+
+CustomerGuid = Annotated[uuid.UUID, Path(alias="customerGuid", description="umpCustomerGuid.")]
+
+
+def dotnet_time(moment: datetime | None) -> str | None:
+    """As the Live Platform's .NET server writes it: 7 fractional digits and an offset."""
+    if moment is None:
+        return None
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond:06d}0+00:00"
+
+
+def months_before(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def license_info(row: Row[Any], guid: uuid.UUID) -> LicenseInfo:
+    factors = {
+        FACTOR_NAMES["by_template"]: row.factor_by_template,
+        FACTOR_NAMES["by_user_interface"]: row.factor_by_user_interface,
+        FACTOR_NAMES["service_numbers"]: row.factor_service_numbers,
+    }
+    return LicenseInfo(
+        acquiredLicenses=row.acquired_licenses,
+        totalMonitoredUsers=row.total_monitored_users,
+        currentlyLicensed=row.currently_licensed,
+        managedUsersDirectRouting=row.managed_users_direct_routing,
+        managedUsersOperatorConnect=row.managed_users_operator_connect,
+        managedUsersByLifeCycleManagement=row.managed_users_lifecycle,
+        managedUsersUserInterface=row.managed_users_user_interface,
+        managedServiceNumbers=row.managed_service_numbers,
+        lastUpdate=dotnet_time(row.last_update),
+        umpCustomerGuid=str(guid),
+        licenseSettingsFlagsLevel=row.flags_level,
+        LicenseFactors=factors,
+    )
+
+
+@router.get(
+    "/api/v3/customer/{customerGuid}/licenseinfo",
+    response_model=list[LicenseInfo],
+    summary="License info of a Teams voice service, one record per day, newest first",
+)
+def get_license_info(
+    ledger: Ledger,
+    scope: Scoped,
+    now: Now,
+    customer_guid: CustomerGuid,
+    nrOfMonths: Annotated[
+        int, Query(ge=1, le=120, description="The records of the last N months.")
+    ] = 1,
+) -> list[LicenseInfo]:
+    service = queries.service(ledger, scope, customer_guid)
+    if service is None:
+        raise NotFound(f"No service with umpCustomerGuid {customer_guid}.")
+    queries.record_today(ledger, service, now)
+    since = months_before(now.date(), nrOfMonths)
+    return [license_info(row, customer_guid) for row in queries.history(ledger, service.id, since)]

@@ -1,0 +1,147 @@
+"""The Live Platform's licensing rules: who counts as a managed user, in which category, and
+what the service is licensed for.
+
+A user counts once, in the first category that applies — Direct Routing, Operator Connect,
+LifeCycle Management template, user interface — so the categories add up. A category whose
+license factor is off still claims its users and is still reported; it only drops out of
+currentlyLicensed. Direct Routing and Operator Connect always count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+ASSIGNED = frozenset(
+    {"UserAssigned", "ConferenceAssigned", "VoiceApplicationAssigned", "ThirdPartyAppAssigned"}
+)
+# The policy the service applies to Direct Routing numbers it manages; a number carrying
+# another policy explicitly is not the service's.
+MANAGED_POLICY = "unrestricted"
+
+FACTOR_NAMES = {
+    "by_template": "Managed Users - By Template",
+    "by_user_interface": "Managed Users - By User Interface",
+    "service_numbers": "Managed Service Numbers",
+}
+# The page's table calls the first factor "By LifeCycle Management": accepted on writes.
+FACTOR_ALIASES = {
+    "managed users - by template": "by_template",
+    "managed users - by lifecycle management": "by_template",
+    "managed users - by user interface": "by_user_interface",
+    "managed service numbers": "service_numbers",
+}
+
+# licenseSettingsFlagsLevel: where the effective factors come from.
+LEVEL_DEFAULTS = 0  # nothing configured: every factor on
+LEVEL_SERVICE = 1  # this service overrides one factor or more
+LEVEL_GLOBAL = 2  # all from the service provider's global setting
+
+
+@dataclass(frozen=True)
+class Number:
+    number_type: str  # DirectRouting, OperatorConnect, CallingPlan
+    status: str  # Unassigned or one of ASSIGNED
+    target_type: str | None  # User, ConferenceBridge, VoiceApplication, ThirdPartyApp
+    user_id: int | None  # the ledger's user, for user targets
+    policy: str | None = None
+
+    @property
+    def user_target(self) -> bool:
+        return self.status == "UserAssigned" and self.user_id is not None
+
+
+@dataclass(frozen=True)
+class Monitored:
+    user_id: int
+    lifecycle_template: str | None
+    interface_updated: bool
+
+
+@dataclass(frozen=True)
+class Factors:
+    by_template: bool = True
+    by_user_interface: bool = True
+    service_numbers: bool = True
+    level: int = LEVEL_DEFAULTS
+
+    def named(self) -> dict[str, bool]:
+        return {label: getattr(self, field) for field, label in FACTOR_NAMES.items()}
+
+
+def effective_factors(
+    global_setting: dict[str, bool | None] | None, override: dict[str, bool | None] | None
+) -> Factors:
+    """Each factor from the service's override when it sets one, else from the global
+    setting, else on."""
+    values: dict[str, bool] = {}
+    level = (
+        LEVEL_GLOBAL
+        if global_setting and any(v is not None for v in global_setting.values())
+        else LEVEL_DEFAULTS
+    )
+    for field in FACTOR_NAMES:
+        own = (override or {}).get(field)
+        inherited = (global_setting or {}).get(field)
+        if own is not None:
+            values[field], level = own, LEVEL_SERVICE
+        else:
+            values[field] = inherited if inherited is not None else True
+    return Factors(**values, level=level)
+
+
+@dataclass(frozen=True)
+class LicenseCounts:
+    direct_routing: int
+    operator_connect: int
+    lifecycle: int
+    user_interface: int
+    service_numbers: int
+    total_monitored: int
+    currently_licensed: int
+
+
+def count(
+    numbers: Iterable[Number], monitored: Iterable[Monitored], factors: Factors
+) -> LicenseCounts:
+    numbers, monitored = list(numbers), list(monitored)
+    direct_routing = {
+        n.user_id
+        for n in numbers
+        if n.number_type == "DirectRouting"
+        and n.user_target
+        and (n.policy is None or n.policy.lower() == MANAGED_POLICY)
+    }
+    claimed = set(direct_routing)
+    oc_users = {
+        n.user_id for n in numbers if n.number_type == "OperatorConnect" and n.user_target
+    } - claimed
+    oc_other = sum(
+        1
+        for n in numbers
+        if n.number_type == "OperatorConnect" and n.status in ASSIGNED and not n.user_target
+    )
+    claimed |= oc_users
+    lifecycle = {m.user_id for m in monitored if m.lifecycle_template} - claimed
+    claimed |= lifecycle
+    interface = {m.user_id for m in monitored if m.interface_updated} - claimed
+    service_numbers = sum(
+        1
+        for n in numbers
+        if n.number_type == "DirectRouting" and n.status in ASSIGNED and not n.user_target
+    )
+    operator_connect = len(oc_users) + oc_other
+    licensed = len(direct_routing) + operator_connect
+    licensed += len(lifecycle) if factors.by_template else 0
+    licensed += len(interface) if factors.by_user_interface else 0
+    licensed += service_numbers if factors.service_numbers else 0
+    every_user = {m.user_id for m in monitored} | {n.user_id for n in numbers if n.user_target}
+    return LicenseCounts(
+        direct_routing=len(direct_routing),
+        operator_connect=operator_connect,
+        lifecycle=len(lifecycle),
+        user_interface=len(interface),
+        service_numbers=service_numbers,
+        total_monitored=len(every_user),
+        currently_licensed=licensed,
+    )

@@ -1,0 +1,162 @@
+"""GET /api/v3/customer/{customerGuid}/licenseinfo on the demo ledger."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete, insert, select, update
+
+from licensehub.ledger.tables import (
+    tenants,
+    users,
+    voice_license_factors,
+    voice_monitored_users,
+    voice_services,
+)
+from tests.live_platform.conftest import SEED_GUID, Clock
+
+PATH = f"/api/v3/customer/{SEED_GUID}/licenseinfo"
+PAGE_EXAMPLE = {
+    "acquiredLicenses": 50,
+    "totalMonitoredUsers": 20,
+    "currentlyLicensed": 24,
+    "managedUsersDirectRouting": 6,
+    "managedUsersOperatorConnect": 2,
+    "managedUsersByLifeCycleManagement": 4,
+    "managedUsersUserInterface": 10,
+    "managedServiceNumbers": 2,
+    "umpCustomerGuid": SEED_GUID,
+    "licenseSettingsFlagsLevel": 2,
+    "LicenseFactors": {
+        "Managed Users - By Template": True,
+        "Managed Users - By User Interface": True,
+        "Managed Service Numbers": True,
+    },
+}
+
+
+def records(api: TestClient, **params: Any) -> list[dict[str, Any]]:
+    response = api.get(PATH, params=params)
+    assert response.status_code == 200, response.text
+    body: list[dict[str, Any]] = response.json()
+    return body
+
+
+def test_the_pages_example_replays(api: TestClient) -> None:
+    [record] = records(api)
+    assert {k: v for k, v in record.items() if k != "lastUpdate"} == PAGE_EXAMPLE
+    assert record["lastUpdate"].endswith("+00:00")
+    assert len(record["lastUpdate"].split(".")[1]) == len("0202209+00:00")
+
+
+def service_id(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                select(voice_services.c.id).where(
+                    voice_services.c.ump_customer_guid == uuid.UUID(SEED_GUID)
+                )
+            ).scalar_one()
+        )
+
+
+def add_interface_user(engine: Engine) -> None:
+    """One more of the tenant's users updated through the interface."""
+    sid = service_id(engine)
+    with engine.begin() as connection:
+        tenant_id = connection.execute(
+            select(voice_services.c.tenant_id).where(voice_services.c.id == sid)
+        ).scalar_one()
+        taken = select(voice_monitored_users.c.user_id)
+        user_id = connection.execute(
+            select(users.c.id)
+            .where(users.c.tenant_id == tenant_id, users.c.id.not_in(taken))
+            .limit(1)
+        ).scalar_one()
+        connection.execute(
+            insert(voice_monitored_users).values(
+                service_id=sid, user_id=user_id, ui_updated_at=Clock().moment
+            )
+        )
+
+
+def test_one_record_a_day_and_a_day_over_is_frozen(
+    api: TestClient, demo_engine: Engine, clock: Clock
+) -> None:
+    first_day = records(api)[0]
+    add_interface_user(demo_engine)  # the same day: today's record follows
+    assert records(api)[0]["managedUsersUserInterface"] == 11
+    clock.moment += timedelta(days=1)
+    add_interface_user(demo_engine)
+    newest, previous = records(api)
+    assert newest["managedUsersUserInterface"] == 12
+    assert newest["currentlyLicensed"] == first_day["currentlyLicensed"] + 2
+    assert previous["managedUsersUserInterface"] == 11  # yesterday stays as it ended
+    assert previous["currentlyLicensed"] == first_day["currentlyLicensed"] + 1
+
+
+def test_nr_of_months_reaches_back(api: TestClient, clock: Clock) -> None:
+    for days in (0, 20, 20, 20):  # reads on four days over two months
+        clock.moment += timedelta(days=days)
+        records(api)
+    assert len(records(api)) == 2  # the last month: today and 20 days ago
+    assert len(records(api, nrOfMonths=2)) == 4
+    days = [r for r in records(api, nrOfMonths=3)]
+    assert len(days) == 4
+    assert api.get(PATH, params={"nrOfMonths": 0}).status_code == 400
+    assert api.get(PATH, params={"nrOfMonths": "x"}).status_code == 400
+
+
+def set_factors(engine: Engine, level: str, **factors: bool | None) -> None:
+    sid = service_id(engine)
+    with engine.begin() as connection:
+        partner_id = connection.execute(
+            select(tenants.c.partner_id)
+            .join(voice_services, voice_services.c.tenant_id == tenants.c.id)
+            .where(voice_services.c.id == sid)
+        ).scalar_one()
+        column, value = (
+            (voice_license_factors.c.partner_id, partner_id)
+            if level == "global"
+            else (voice_license_factors.c.service_id, sid)
+        )
+        connection.execute(delete(voice_license_factors).where(column == value))
+        row = {"by_template": None, "by_user_interface": None, "service_numbers": None} | factors
+        connection.execute(insert(voice_license_factors).values({column.key: value, **row}))
+
+
+def test_factors_switched_globally_and_per_service(api: TestClient, demo_engine: Engine) -> None:
+    set_factors(demo_engine, "global", by_user_interface=False)
+    [record] = records(api)
+    assert record["licenseSettingsFlagsLevel"] == 2
+    assert record["LicenseFactors"]["Managed Users - By User Interface"] is False
+    assert record["managedUsersUserInterface"] == 10  # still reported
+    assert record["currentlyLicensed"] == 24 - 10
+    set_factors(demo_engine, "service", by_user_interface=True, service_numbers=False)
+    [record] = records(api)
+    assert record["licenseSettingsFlagsLevel"] == 1
+    assert record["LicenseFactors"] == {
+        "Managed Users - By Template": True,
+        "Managed Users - By User Interface": True,
+        "Managed Service Numbers": False,
+    }
+    assert record["currentlyLicensed"] == 24 - 2
+    with demo_engine.begin() as connection:
+        connection.execute(delete(voice_license_factors))
+    assert records(api)[0]["licenseSettingsFlagsLevel"] == 0
+
+
+def test_unknown_and_malformed_guids(api: TestClient, demo_engine: Engine) -> None:
+    missing = api.get(f"/api/v3/customer/{uuid.uuid4()}/licenseinfo")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert {"type", "title", "status", "detail"} <= set(missing.json())
+    malformed = api.get("/api/v3/customer/not-a-guid/licenseinfo")
+    assert malformed.status_code == 400
+    assert malformed.json()["status"] == 400
+    with demo_engine.begin() as connection:  # the case of the guid does not matter
+        connection.execute(update(voice_services).values(name="x").where(voice_services.c.id == 0))
+    assert api.get(PATH.upper().replace("/API/V3/CUSTOMER", "/api/v3/customer")).status_code == 200
