@@ -21,6 +21,7 @@ from licensehub.kit.request_context import RequestContext
 from licensehub.ledger.database import make_engine
 from licensehub.ledger.integrity import explain
 from licensehub.live_platform import router as live_platform_router
+from licensehub.live_platform import writes as live_platform_writes
 from licensehub.live_platform.errors import live_platform_error
 from licensehub.partner_center import analytics as partner_center_analytics
 from licensehub.partner_center import router as partner_center_router
@@ -47,6 +48,7 @@ ROUTERS = (
     veeam_router.router,
     imports_router.router,
     live_platform_router.router,
+    live_platform_writes.router,
 )
 
 

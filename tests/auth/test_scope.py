@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, select
 
-from licensehub.ledger.tables import imports, license_assignments, tenants, users
+from licensehub.ledger.tables import imports, license_assignments, tenants, users, voice_services
 from tests.auth.world import World, build_world
 from tests.conftest import ClientFactory
 
@@ -232,7 +233,166 @@ def voice_license_info(client: TestClient, world: World) -> None:
     assert get(RELECLOUD_VOICE, world.operator).status_code == 200
 
 
+LITWARE_VOICE = uuid.UUID("b11a3f8a-9220-457a-938f-cae531f79d67")  # partner A's customer
+NUMBERS = {LITWARE_VOICE: "+142515500010", RELECLOUD_VOICE: "+14253550000"}
+
+
+def voice_user(client: TestClient, guid: uuid.UUID) -> str:
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        return str(
+            connection.execute(
+                select(users.c.object_id)
+                .join(voice_services, voice_services.c.tenant_id == users.c.tenant_id)
+                .where(voice_services.c.ump_customer_guid == guid, users.c.deleted_at.is_(None))
+                .order_by(users.c.id.desc())
+                .limit(1)
+            ).scalar_one()
+        )
+
+
+def same_problem(hidden: httpx.Response, absent: httpx.Response, *asked: tuple[str, str]) -> None:
+    assert hidden.status_code == absent.status_code == 404, (hidden.text, absent.text)
+    texts = []
+    for response, (value, _) in zip((hidden, absent), asked, strict=True):
+        body = response.json()
+        texts.append(response.text.replace(str(body.get("traceId")), "t").replace(value, "#"))
+    assert texts[0] == texts[1]
+
+
+def voice_write(method: str, template: str, body: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    """A write under /api/v3/customer/{customerGuid}: on a service the principal may not see
+    it answers exactly like a service that does not exist, and changes nothing there."""
+
+    def case(client: TestClient, world: World) -> None:
+        def call(guid: uuid.UUID, user: str) -> httpx.Response:
+            path = template.format(guid=guid, user=user, number=NUMBERS.get(guid, "+100000"))
+            return client.request(
+                method, path, json=body, headers=world.headers(world.partner_a_writer)
+            )
+
+        def history(guid: uuid.UUID) -> Any:
+            return client.get(
+                f"/api/v3/customer/{guid}/licenseinfo", headers=world.headers(world.operator)
+            ).json()
+
+        before = history(RELECLOUD_VOICE)
+        own = call(LITWARE_VOICE, voice_user(client, LITWARE_VOICE))
+        assert own.status_code in (200, 201), own.text
+        user_b = voice_user(client, RELECLOUD_VOICE)
+        same_problem(
+            call(RELECLOUD_VOICE, user_b),
+            call(world.missing, user_b),
+            (str(RELECLOUD_VOICE), ""),
+            (str(world.missing), ""),
+        )
+        after = history(RELECLOUD_VOICE)
+        assert [r["lastUpdate"] for r in after] == [r["lastUpdate"] for r in before]
+
+    return case
+
+
+def create_voice_service(client: TestClient, world: World) -> None:
+    def post(tenant_id: uuid.UUID) -> httpx.Response:
+        return client.post(
+            "/api/v3/services",
+            json={"tenantId": str(tenant_id), "serviceType": "DirectRouting"},
+            headers=world.headers(world.partner_a_writer),
+        )
+
+    assert post(world.a.tenant_id).status_code == 201
+    same_problem(
+        post(world.b.tenant_id),
+        post(world.missing),
+        (str(world.b.tenant_id), ""),
+        (str(world.missing), ""),
+    )
+
+
+def apply_voice_license(client: TestClient, world: World) -> None:
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        relecloud = connection.execute(
+            select(voice_services.c.id).where(voice_services.c.ump_customer_guid == RELECLOUD_VOICE)
+        ).scalar_one()
+        lead = connection.execute(
+            select(voice_services.c.id).where(voice_services.c.ump_customer_guid.is_(None))
+        ).scalar_one()  # Fourth Coffee: partner A's
+
+    def post(service_id: int) -> httpx.Response:
+        return client.post(
+            f"/api/v3/services/{service_id}/license",
+            json={"acquiredLicenses": 5},
+            headers=world.headers(world.partner_a_writer),
+        )
+
+    applied = post(lead)
+    assert applied.status_code == 200
+    assert uuid.UUID(applied.json()["umpCustomerGuid"])
+    same_problem(post(relecloud), post(999_999), (str(relecloud), ""), ("999999", ""))
+
+
+def global_factors(client: TestClient, world: World) -> None:
+    body = {"LicenseFactors": {"Managed Service Numbers": False}}
+    customer = client.put(
+        "/api/v3/licenseFactors", json=body, headers=world.headers(world.customer_a_writer)
+    )
+    assert customer.status_code == 403
+    other = client.put(
+        "/api/v3/licenseFactors",
+        json=body | {"partnerId": world.b.partner_id},
+        headers=world.headers(world.partner_a_writer),
+    )
+    assert other.status_code == 403
+    before = client.get(
+        f"/api/v3/customer/{RELECLOUD_VOICE}/licenseinfo", headers=world.headers(world.operator)
+    ).json()
+    own = client.put(
+        "/api/v3/licenseFactors", json=body, headers=world.headers(world.partner_a_writer)
+    )
+    assert own.status_code == 200
+    litware = client.get(
+        f"/api/v3/customer/{LITWARE_VOICE}/licenseinfo", headers=world.headers(world.operator)
+    ).json()
+    assert litware[0]["LicenseFactors"]["Managed Service Numbers"] is False
+    after = client.get(
+        f"/api/v3/customer/{RELECLOUD_VOICE}/licenseinfo", headers=world.headers(world.operator)
+    ).json()
+    assert after == before
+
+
+CUSTOMER_PATH = "/api/v3/customer/{guid}"
 SCOPE_CASES: dict[tuple[str, str], Callable[[TestClient, World], None]] = {
+    ("POST", "/api/v3/services"): create_voice_service,
+    ("POST", "/api/v3/services/{serviceId}/license"): apply_voice_license,
+    ("PUT", "/api/v3/licenseFactors"): global_factors,
+    ("PUT", "/api/v3/customer/{customerGuid}/acquiredLicenses"): voice_write(
+        "PUT", CUSTOMER_PATH + "/acquiredLicenses", {"acquiredLicenses": 60}
+    ),
+    ("PUT", "/api/v3/customer/{customerGuid}/licenseFactors"): voice_write(
+        "PUT",
+        CUSTOMER_PATH + "/licenseFactors",
+        {"LicenseFactors": {"Managed Service Numbers": False}},
+    ),
+    ("PUT", "/api/v3/customer/{customerGuid}/users/{userId}/lifeCycleTemplate"): voice_write(
+        "PUT", CUSTOMER_PATH + "/users/{user}/lifeCycleTemplate", {"template": "Sales"}
+    ),
+    ("POST", "/api/v3/customer/{customerGuid}/users/{userId}/userInterfaceUpdate"): voice_write(
+        "POST", CUSTOMER_PATH + "/users/{user}/userInterfaceUpdate"
+    ),
+    ("POST", "/api/v3/customer/{customerGuid}/numbers"): voice_write(
+        "POST",
+        CUSTOMER_PATH + "/numbers",
+        {"telephoneNumber": "+14255550999", "numberType": "DirectRouting"},
+    ),
+    ("PUT", "/api/v3/customer/{customerGuid}/numbers/{telephoneNumber}/assignment"): voice_write(
+        "PUT",
+        CUSTOMER_PATH + "/numbers/{number}/assignment",
+        {"status": "ConferenceAssigned", "targetId": "5b0ad2e4-3c1f-4e5a-9d7c-2f6e8a1b3c4d"},
+    ),
+    ("DELETE", "/api/v3/customer/{customerGuid}/numbers/{telephoneNumber}/assignment"): voice_write(
+        "DELETE", CUSTOMER_PATH + "/numbers/{number}/assignment"
+    ),
     ("GET", "/api/v3/customer/{customerGuid}/licenseinfo"): voice_license_info,
     ("GET", "/imports"): import_records,
     ("GET", "/imports/{import_id}"): import_record,

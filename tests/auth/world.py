@@ -30,6 +30,7 @@ class World:
     partner_tenants: dict[int, set[uuid.UUID]]
     operator: str
     partner_a: str  # partner of tenant A
+    partner_a_writer: str
     customer_a: str
     customer_a_writer: str
     missing: uuid.UUID  # a tenant id that exists nowhere
@@ -70,6 +71,9 @@ def build_world(engine: Engine) -> World:
             partner_tenants=partner_tenants,
             operator=token(create_principal(connection, "op")),
             partner_a=token(create_principal(connection, "pa", partner_id=a.partner_id)),
+            partner_a_writer=token(
+                create_principal(connection, "paw", partner_id=a.partner_id, can_write=True)
+            ),
             customer_a=token(create_principal(connection, "ca", tenant_id=a.id)),
             customer_a_writer=token(
                 create_principal(connection, "caw", tenant_id=a.id, can_write=True)
