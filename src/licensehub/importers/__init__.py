@@ -15,6 +15,7 @@ REGISTRY = {
     "graph": "licensehub.importers.graph",
     "activity": "licensehub.importers.activity",
     "usage": "licensehub.importers.usage",
+    "teams-numbers": "licensehub.importers.teams_numbers",
 }
 
 

@@ -29,7 +29,8 @@ PERIODS = ("D7", "D30", "D90", "D180")
 
 @click.command(
     "import",
-    help="Import files into the ledger: KIND is catalog, graph, activity or usage. Each "
+    help="Import files into the ledger: KIND is catalog, graph, activity, usage or "
+    "teams-numbers. Each "
     "import is checked whole first and lands whole or not at all.",
 )
 @click.argument("kind", type=click.Choice(sorted(REGISTRY)))
@@ -48,6 +49,9 @@ PERIODS = ("D7", "D30", "D90", "D180")
     help="activity: the report's period.",
 )
 @click.option("--tenant-name", help="graph: the name of a tenant the import creates.")
+@click.option(
+    "--service", metavar="GUID", help="teams-numbers: the voice service's umpCustomerGuid."
+)
 def import_files(
     kind: str,
     files: tuple[Path, ...],
@@ -55,6 +59,7 @@ def import_files(
     partner: str | None,
     period: str,
     tenant_name: str | None,
+    service: str | None,
 ) -> None:
     settings = Settings()
     try:
@@ -72,6 +77,8 @@ def import_files(
         options = {"period": period.upper()}
         if tenant_name:
             options["tenant_name"] = tenant_name
+        if service:
+            options["service"] = service
         request = ImportRequest(
             kind=kind,
             files=[SourceFile(path.name, path) for path in files],

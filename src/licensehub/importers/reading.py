@@ -76,7 +76,7 @@ def csv_rows(
 def json_items(source: SourceFile, progress: Progress, prefix: str) -> Iterator[tuple[str, Any]]:
     """(JSON path, item) for each member of the array at `prefix` (ijson's notation, e.g.
     "value.item"), streamed. A leading BOM or whitespace is fine."""
-    array = prefix.removesuffix(".item")
+    array = "" if prefix == "item" else prefix.removesuffix(".item")  # "item": a top-level array
     with source.path.open("rb") as raw:
         stream = io.BufferedReader(CountingReader(raw, progress))
         if stream.peek(3)[:3] == b"\xef\xbb\xbf":
@@ -84,7 +84,7 @@ def json_items(source: SourceFile, progress: Progress, prefix: str) -> Iterator[
         index = -1
         try:
             for index, item in enumerate(ijson.items(stream, prefix, use_float=True)):
-                yield f"$.{array}[{index}]", item
+                yield f"$.{array}[{index}]" if array else f"$[{index}]", item
         except ijson.JSONError as exc:
-            where = f"$.{array}[{index + 1}]" if index >= 0 else "$"
+            where = (f"$.{array}" if array else "$") + f"[{index + 1}]" if index >= 0 else "$"
             raise InvalidImport(source.name, where, f"not valid JSON ({exc})") from None

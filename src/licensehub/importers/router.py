@@ -145,6 +145,9 @@ async def post_import(
     period: Annotated[str, Query(description="activity: D7, D30, D90 or D180.")] = "D30",
     tenantName: Annotated[str | None, Query()] = None,
     filename: Annotated[str | None, Query(description="The raw body's file name.")] = None,
+    service: Annotated[
+        uuid.UUID | None, Query(description="teams-numbers: the voice service (umpCustomerGuid).")
+    ] = None,
 ) -> JSONResponse:
     if kind not in REGISTRY:
         raise NotFound(f"No importer for {kind!r}; use one of {', '.join(sorted(REGISTRY))}.")
@@ -155,6 +158,8 @@ async def post_import(
     options: dict[str, Any] = {"period": period.upper()}
     if tenantName:
         options["tenant_name"] = tenantName
+    if service:
+        options["service"] = str(service)
     engine = request.app.state.engine
     async with uploaded_files(request, filename) as files:
         import_request = ImportRequest(

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, select, update
 
 from licensehub.auth.scope import TenantScope
 from licensehub.ledger.tables import (
@@ -113,3 +113,18 @@ def history(connection: Connection, service_id: int, since: date) -> list[Row[An
             .order_by(voice_license_info_days.c.day.desc())
         )
     )
+
+
+def touched(connection: Connection, service_id: int, now: datetime) -> Row[Any]:
+    """An input changed: stamp lastUpdate and bring today's record up to date."""
+    connection.execute(
+        update(voice_services).where(voice_services.c.id == service_id).values(last_update=now)
+    )
+    row = connection.execute(
+        select(voice_services, tenants.c.partner_id)
+        .join(tenants, tenants.c.id == voice_services.c.tenant_id)
+        .where(voice_services.c.id == service_id)
+    ).one()
+    if row.ump_customer_guid is not None:
+        record_today(connection, row, now)
+    return row

@@ -27,6 +27,7 @@ from licensehub.ledger.tables import (
     voice_services,
 )
 from licensehub.live_platform import queries
+from licensehub.live_platform.queries import touched
 from licensehub.live_platform.rules import FACTOR_ALIASES
 from licensehub.live_platform.schemas import ProblemDetails
 
@@ -97,21 +98,6 @@ def service_body(row: Row[Any], tenant_id: uuid.UUID) -> Service:
         name=row.name,
         acquiredLicenses=row.acquired_licenses,
     )
-
-
-def touched(connection: Connection, service_id: int, now: datetime) -> Row[Any]:
-    """An input changed: stamp lastUpdate and bring today's record up to date."""
-    connection.execute(
-        update(voice_services).where(voice_services.c.id == service_id).values(last_update=now)
-    )
-    row = connection.execute(
-        select(voice_services, tenants.c.partner_id)
-        .join(tenants, tenants.c.id == voice_services.c.tenant_id)
-        .where(voice_services.c.id == service_id)
-    ).one()
-    if row.ump_customer_guid is not None:
-        queries.record_today(connection, row, now)
-    return row
 
 
 def visible_service(connection: Connection, scope: Any, guid: uuid.UUID) -> Row[Any]:
