@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import trustme
 from click.testing import CliRunner
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
@@ -77,28 +79,58 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.mark.parametrize("demo", [True, False], ids=["demo", "ledger"])
-def test_serve_answers_health_and_openapi(tmp_path: Path, demo: bool) -> None:
-    """`licensehub serve` as a process: it migrates or builds its database, then answers."""
+def serve(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     env = {**os.environ, "LICENSEHUB_DATA_DIR": str(tmp_path)}
     env.pop("LICENSEHUB_DATABASE_URL", None)
-    args = [sys.executable, "-m", "licensehub", "serve", "--port", str(port)]
-    process = subprocess.Popen(
-        [*args, "--demo"] if demo else args,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    args = [sys.executable, "-m", "licensehub", "serve", "--port", str(port), *extra]
+    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return process, port
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], **client: object) -> httpx.Response | None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            return httpx.get(url, timeout=2, **client)  # type: ignore[arg-type]
+        except httpx.TransportError:
+            time.sleep(0.2)
+    return None
+
+
+def test_serve_with_tls(tmp_path: Path) -> None:
+    """Veeam clients call https://host:4443: serve listens with TLS on any port."""
+    authority = trustme.CA()
+    certificate = authority.issue_cert("localhost", "127.0.0.1")
+    cert, key, ca = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
+    certificate.cert_chain_pems[0].write_to_path(str(cert))
+    certificate.private_key_pem.write_to_path(str(key))
+    authority.cert_pem.write_to_path(str(ca))
+    process, port = serve(tmp_path, "--tls-cert", str(cert), "--tls-key", str(key))
     try:
-        health = None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
+        trust = ssl.create_default_context(cafile=str(ca))
+        health = wait_for(f"https://localhost:{port}/health", process, verify=trust)
+        assert health is not None, "serve did not answer over TLS within a minute"
+        assert health.status_code == 200
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0].decode()
+    assert f"serving on https://localhost:{port}" in output
+
+
+def test_tls_options_go_together(tmp_path: Path) -> None:
+    (tmp_path / "cert.pem").write_text("x")
+    code, output = run(["serve", "--tls-cert", str(tmp_path / "cert.pem")])
+    assert code == 2
+    assert "go together" in output
+
+
+@pytest.mark.parametrize("demo", [True, False], ids=["demo", "ledger"])
+def test_serve_answers_health_and_openapi(tmp_path: Path, demo: bool) -> None:
+    """`licensehub serve` as a process: it migrates or builds its database, then answers."""
+    process, port = serve(tmp_path, *(["--demo"] if demo else []))
+    try:
+        health = wait_for(f"http://127.0.0.1:{port}/health", process)
         assert health is not None, "serve did not answer within a minute"
         assert health.status_code == 200
         assert health.json()["schema"] == head_revision()

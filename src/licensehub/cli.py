@@ -58,9 +58,25 @@ def main() -> None:
     type=click.DateTime(["%Y-%m-%d"]),
     help="With --demo: the day the demo's dates are relative to (default: today).",
 )
-def serve(host: str, port: int, demo: bool, as_of: datetime | None) -> None:
+@click.option(
+    "--tls-cert",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Serve HTTPS with this certificate (PEM), e.g. on port 4443 for Veeam clients.",
+)
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="Its private key.")
+def serve(
+    host: str,
+    port: int,
+    demo: bool,
+    as_of: datetime | None,
+    tls_cert: str | None,
+    tls_key: str | None,
+) -> None:
     if as_of is not None and not demo:
         raise click.UsageError("--as-of goes with --demo")
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    scheme = "https" if tls_cert else "http"
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     if demo:
@@ -70,10 +86,10 @@ def serve(host: str, port: int, demo: bool, as_of: datetime | None) -> None:
             f"{summary.counts['users']} users, {summary.counts['license_usage']} usage rows"
         )
         settings = settings.model_copy(update={"database_url": settings.demo_url})
-        announce_demo(settings, host, port)
+        announce_demo(settings, base_url(host, port, scheme))
     elif settings.is_embedded:
         upgrade_ledger(settings)
-    console.print(f"[bold]licensehub[/] serving on {base_url(host, port)}  (docs: /docs)")
+    console.print(f"[bold]licensehub[/] serving on {base_url(host, port, scheme)}  (docs: /docs)")
     uvicorn.run(
         create_app(settings),
         host=host,
@@ -81,22 +97,23 @@ def serve(host: str, port: int, demo: bool, as_of: datetime | None) -> None:
         proxy_headers=False,  # licensehub's ForwardedHeaders middleware decides whom to trust
         access_log=False,  # licensehub logs each request itself, with its correlation id
         log_config=None,
+        ssl_certfile=tls_cert,
+        ssl_keyfile=tls_key,
     )
 
 
-def base_url(host: str, port: int) -> str:
+def base_url(host: str, port: int, scheme: str = "http") -> str:
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
-    return f"http://{shown}:{port}"
+    return f"{scheme}://{shown}:{port}"
 
 
-def announce_demo(settings: Settings, host: str, port: int) -> None:
+def announce_demo(settings: Settings, url: str) -> None:
     """A ready token and a first request, so the demo can be tried at once."""
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     with open_ledger(settings.ledger_url, migrate=False) as engine, engine.begin() as connection:
         principal = cli_principal(connection, None, None, write=False)
         keys = load_keys(connection, secret)
         token, _, _ = issue_access_token(keys, principal, DEMO_TOKEN_LIFETIME)
-    url = base_url(host, port)
     console.print(
         f"\nA read-only operator token for the demo (valid 24 hours):\n{token}\n\n"
         f"First request to try:\n"
