@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from licensehub.ledger.tables import tenants, users, voice_services
+from licensehub.ledger.tables import tenants, users
 from tests.auth.world import World
 from tests.live_platform.conftest import SEED_GUID
 
@@ -180,15 +180,3 @@ def test_a_read_only_token_cannot_write(api: TestClient) -> None:
     response = api.put(f"{BASE}/acquiredLicenses", json={"acquiredLicenses": 1})
     assert response.status_code == 403
     assert response.json()["status"] == 403
-
-
-def test_the_demo_lead_has_no_guid(demo_engine: Engine) -> None:
-    with demo_engine.connect() as connection:
-        leads = (
-            connection.execute(
-                select(voice_services.c.name).where(voice_services.c.ump_customer_guid.is_(None))
-            )
-            .scalars()
-            .all()
-        )
-    assert leads == ["Fourth Coffee - Teams Voice"]
