@@ -79,7 +79,8 @@ class PostgresStore(Store):
 
     @classmethod
     def connect(cls, raw_url: str, worker: str) -> PostgresStore:
-        store = cls(normalize_url(raw_url), worker)
+        # The process id too: two runs against the same database must not share names.
+        store = cls(normalize_url(raw_url), f"{worker}_{os.getpid()}")
         store.admin = make_engine(store.url, isolation_level="AUTOCOMMIT")
         with store.admin.connect() as connection:  # unreachable: the suite fails, never skips
             connection.execute(text("SELECT 1"))

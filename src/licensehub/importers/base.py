@@ -49,16 +49,19 @@ class Counts:
     updated: int = 0
     removed: int = 0
     rejected: int = 0
+    # What the user should know although the import succeeded (e.g. rows it could not place).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return bool(self.created or self.updated or self.removed)
 
     def summary(self) -> str:
-        return (
+        line = (
             f"{self.read} rows read, {self.created} created, {self.updated} updated, "
             f"{self.removed} removed, {self.rejected} rejected"
         )
+        return "; ".join([line, *self.notes])
 
 
 class Progress(Protocol):

@@ -69,6 +69,7 @@ def record(
     content: str,
     counts: Counts,
     message: str | None = None,
+    note: str | None = None,
 ) -> int:
     with engine.begin() as connection:
         return int(
@@ -89,7 +90,7 @@ def record(
                     rows_updated=counts.updated,
                     rows_removed=counts.removed,
                     rows_rejected=counts.rejected,
-                    message=message,
+                    message=message or note,
                 )
                 .returning(imports.c.id)
             ).scalar_one()
@@ -132,7 +133,9 @@ def run_import(
         raise ImportFailed(
             record(engine, request, actor, content, Counts(), str(conflict)), conflict
         ) from exc
-    import_id = record(engine, request, actor, content, counts)
+    import_id = record(
+        engine, request, actor, content, counts, note="; ".join(counts.notes) or None
+    )
     return Outcome(import_id, counts, earlier_same(engine, request, content, import_id))
 
 
