@@ -28,6 +28,7 @@ from licensehub.partner_center import router as partner_center_router
 from licensehub.partner_center.errors import partner_center_error
 from licensehub.partner_center.headers import PartnerCenterHeaders
 from licensehub.settings import Settings
+from licensehub.veeam import organizations as veeam_organizations
 from licensehub.veeam import router as veeam_router
 from licensehub.veeam.errors import veeam_error
 
@@ -46,6 +47,7 @@ ROUTERS = (
     partner_center_router.router,
     partner_center_analytics.router,
     veeam_router.router,
+    veeam_organizations.router,
     imports_router.router,
     live_platform_router.router,
     live_platform_writes.router,

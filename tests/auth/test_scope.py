@@ -17,6 +17,7 @@ from sqlalchemy import Engine, insert, select
 from licensehub.ledger.tables import imports, license_assignments, tenants, users, voice_services
 from tests.auth.world import World, build_world
 from tests.conftest import ClientFactory
+from tests.veeam.scope_cases import VEEAM_SCOPE_CASES
 
 
 @pytest.fixture
@@ -363,6 +364,7 @@ def global_factors(client: TestClient, world: World) -> None:
 
 CUSTOMER_PATH = "/api/v3/customer/{guid}"
 SCOPE_CASES: dict[tuple[str, str], Callable[[TestClient, World], None]] = {
+    **VEEAM_SCOPE_CASES,
     ("POST", "/api/v3/services"): create_voice_service,
     ("POST", "/api/v3/services/{serviceId}/license"): apply_voice_license,
     ("PUT", "/api/v3/licenseFactors"): global_factors,

@@ -16,6 +16,7 @@ REGISTRY = {
     "activity": "licensehub.importers.activity",
     "usage": "licensehub.importers.usage",
     "teams-numbers": "licensehub.importers.teams_numbers",
+    "veeam": "licensehub.importers.veeam",
 }
 
 

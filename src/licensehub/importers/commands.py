@@ -29,8 +29,8 @@ PERIODS = ("D7", "D30", "D90", "D180")
 
 @click.command(
     "import",
-    help="Import files into the ledger: KIND is catalog, graph, activity, usage or "
-    "teams-numbers. Each "
+    help="Import files into the ledger: KIND is catalog, graph, activity, usage, "
+    "teams-numbers or veeam. Each "
     "import is checked whole first and lands whole or not at all.",
 )
 @click.argument("kind", type=click.Choice(sorted(REGISTRY)))
@@ -60,6 +60,7 @@ def import_files(
     period: str,
     tenant_name: str | None,
     service: str | None,
+    organization: str | None,
 ) -> None:
     settings = Settings()
     try:
@@ -79,6 +80,8 @@ def import_files(
             options["tenant_name"] = tenant_name
         if service:
             options["service"] = service
+        if organization:
+            options["organization"] = organization
         request = ImportRequest(
             kind=kind,
             files=[SourceFile(path.name, path) for path in files],

@@ -148,6 +148,9 @@ async def post_import(
     service: Annotated[
         uuid.UUID | None, Query(description="teams-numbers: the voice service (umpCustomerGuid).")
     ] = None,
+    organization: Annotated[
+        uuid.UUID | None, Query(description="veeam: the backup organization.")
+    ] = None,
 ) -> JSONResponse:
     if kind not in REGISTRY:
         raise NotFound(f"No importer for {kind!r}; use one of {', '.join(sorted(REGISTRY))}.")
@@ -160,6 +163,8 @@ async def post_import(
         options["tenant_name"] = tenantName
     if service:
         options["service"] = str(service)
+    if organization:
+        options["organization"] = str(organization)
     engine = request.app.state.engine
     async with uploaded_files(request, filename) as files:
         import_request = ImportRequest(

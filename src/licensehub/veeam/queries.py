@@ -1,0 +1,132 @@
+"""The Veeam endpoints' reads of the ledger, each starting from the caller's tenant scope."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Row, Select, func, select
+
+from licensehub.auth.scope import TenantScope
+from licensehub.ledger.tables import backup_organizations, backup_protected_users
+from licensehub.veeam import rules
+
+orgs = backup_organizations
+protected = backup_protected_users
+CHUNK = 500
+
+
+def visible(scope: TenantScope) -> Select[Any]:
+    """The organizations the principal may see: where every query here starts."""
+    return select(orgs).where(scope.restrict(orgs.c.tenant_id))
+
+
+def organization(connection: Connection, scope: TenantScope, guid: uuid.UUID) -> Row[Any] | None:
+    return connection.execute(visible(scope).where(orgs.c.organization_id == guid)).first()
+
+
+def all_organizations(connection: Connection, scope: TenantScope) -> list[Row[Any]]:
+    return list(connection.execute(visible(scope).order_by(orgs.c.name, orgs.c.id)))
+
+
+def license_of(row: Row[Any]) -> rules.License:
+    return rules.License(row.license_type, row.licensed_users_limit, row.period_started_at)
+
+
+def users_in_use(
+    connection: Connection, organization_ids: Iterable[int], now: datetime
+) -> dict[int, list[rules.ProtectedUser]]:
+    """Each organization's users in use, as the rules need them."""
+    found: dict[int, list[rules.ProtectedUser]] = {}
+    ids = list(organization_ids)
+    for start in range(0, len(ids), CHUNK):
+        for row in connection.execute(
+            select(
+                protected.c.organization_id,
+                protected.c.backup_user_id,
+                protected.c.first_backup_time,
+                protected.c.last_backup_time,
+            ).where(
+                protected.c.organization_id.in_(ids[start : start + CHUNK]),
+                protected.c.last_backup_time > rules.window_start(now),
+            )
+        ):
+            found.setdefault(row.organization_id, []).append(
+                rules.ProtectedUser(row.backup_user_id, row.first_backup_time, row.last_backup_time)
+            )
+    return found
+
+
+def licensing_information(
+    connection: Connection, row: Row[Any], now: datetime
+) -> rules.LicensingInformation:
+    users = users_in_use(connection, [row.id], now).get(row.id, [])
+    return rules.licensing_information(users, license_of(row), now)
+
+
+@dataclass(frozen=True)
+class LicensedUsersQuery:
+    now: datetime
+    organization_id: int | None  # the ledger row of ?organizationId, when given
+    name: str | None
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class LicensedUser:
+    row: Row[Any]  # the protected user with its organization's guid and name
+    state: rules.LicenseState
+
+
+def conditions(scope: TenantScope, query: LicensedUsersQuery) -> list[ColumnElement[bool]]:
+    where = [
+        scope.restrict(orgs.c.tenant_id),
+        protected.c.last_backup_time > rules.window_start(query.now),
+    ]
+    if query.organization_id is not None:
+        where.append(orgs.c.id == query.organization_id)
+    if query.name:
+        where.append(func.lower(protected.c.name) == query.name.lower())
+    return where
+
+
+def licensed_users(
+    connection: Connection, scope: TenantScope, query: LicensedUsersQuery
+) -> tuple[int, list[LicensedUser]]:
+    """The total and one page of the users in use the principal may see, in a stable order:
+    by organization name, then user name, ties broken by ids."""
+    joined = protected.join(orgs, orgs.c.id == protected.c.organization_id)
+    where = conditions(scope, query)
+    total = connection.execute(select(func.count()).select_from(joined).where(*where)).scalar()
+    rows: list[Row[Any]] = list(
+        connection.execute(
+            select(
+                protected.c.organization_id.label("organization_row"),
+                protected.c.backup_user_id,
+                protected.c.name,
+                protected.c.last_backup_time,
+                orgs.c.organization_id,
+                orgs.c.name.label("organization_name"),
+            )
+            .select_from(joined)
+            .where(*where)
+            .order_by(orgs.c.name, orgs.c.id, protected.c.name, protected.c.id)
+            .offset(query.offset)
+            .limit(query.limit)
+        )
+    )
+    org_ids = {row.organization_row for row in rows}
+    licenses = {
+        row.id: license_of(row)
+        for row in connection.execute(visible(scope).where(orgs.c.id.in_(org_ids)))
+    }
+    states: dict[tuple[int, uuid.UUID], rules.LicenseState] = {}
+    for org_id, users in users_in_use(connection, org_ids, query.now).items():
+        for user_id, state in rules.license_states(users, licenses[org_id], query.now).items():
+            states[org_id, user_id] = state
+    page = [LicensedUser(row, states[row.organization_row, row.backup_user_id]) for row in rows]
+    return int(total or 0), page
