@@ -61,3 +61,21 @@ def test_make_targets_named_in_the_readme_exist() -> None:
     targets = set(re.findall(r"^([a-z][\w-]*):", makefile, re.MULTILINE))
     for target in set(re.findall(r"`make (\w+)", README)):
         assert target in targets, target
+
+
+def test_every_option_the_readme_names_exists() -> None:
+    """The other way round: a README row promising an option the command lacks fails."""
+    rows = re.findall(r"^\| `licensehub ([a-z]+(?: [a-z]+)*)(.*?)` \|", README, re.MULTILINE)
+    assert rows
+    for words, usage in rows:
+        command: click.Command = main
+        for word in words.split():
+            assert isinstance(command, click.Group)
+            command = command.commands[word]
+        line = next(
+            line for line in README.splitlines() if line.startswith(f"| `licensehub {words}")
+        )
+        usage = line.split("` |")[0]
+        offered = {opt for param in command.params for opt in param.opts}
+        for option in re.findall(r"--[a-z][a-z-]*", usage):
+            assert option in offered, f"licensehub {words}: {option}"

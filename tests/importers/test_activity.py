@@ -8,7 +8,7 @@ import random
 import tracemalloc
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -320,7 +320,7 @@ def test_a_report_without_rows_imports_nothing(
     demo = demo_tenant(demo_engine)
     before = usage(demo_engine, demo.row_id)
     counts = run(demo_engine, make_request("activity", header, tenant=demo.tenant))
-    assert counts == Counts()
+    assert replace(counts, tenant_id=None) == Counts()
     assert usage(demo_engine, demo.row_id) == before
 
 

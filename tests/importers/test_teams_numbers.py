@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from licensehub.cli import main
-from licensehub.ledger.tables import tenants, users
+from licensehub.ledger.tables import imports, tenants, users
 from tests.conftest import ClientFactory
 
 SERVICE = "c7a9e4d2-5b18-4f3a-a6c0-81e2f5d7b903"  # the demo's Relecloud Direct Routing service
@@ -163,3 +163,14 @@ def test_the_service_must_exist(demo_url: str, tmp_path: Path) -> None:
     assert missing.exit_code == 1
     assert "no voice service" in missing.output
     assert cli(demo_url, str(path)).exit_code == 1
+
+
+def test_the_import_is_recorded_for_the_services_tenant(
+    demo_url: str, demo_engine: Engine, tmp_path: Path
+) -> None:
+    cli(demo_url, "--service", SERVICE, str(export(tmp_path / "numbers.json", [])))
+    with demo_engine.connect() as connection:
+        recorded = connection.execute(
+            select(tenants.c.name).join(imports, imports.c.tenant_id == tenants.c.id)
+        ).scalar_one()
+    assert recorded == "Relecloud"

@@ -282,7 +282,7 @@ class ActivityImporter:
         ).first()
         if tenant is None:
             raise ImportRefused(f"no tenant {request.tenant} in the ledger within your scope")
-        counts = Counts(read=checked.read)
+        counts = Counts(read=checked.read, tenant_id=tenant.id)
         if checked.refresh_date is None:  # no data rows: nothing to replace, nothing to add
             return counts
         base = {

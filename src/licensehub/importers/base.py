@@ -51,6 +51,9 @@ class Counts:
     rejected: int = 0
     # What the user should know although the import succeeded (e.g. rows it could not place).
     notes: list[str] = field(default_factory=list)
+    # The tenant the files turned out to be about (a service's or organization's), so that
+    # the import's record is visible to that tenant's principals.
+    tenant_id: int | None = None
 
     @property
     def changed(self) -> bool:

@@ -52,6 +52,7 @@ PERIODS = ("D7", "D30", "D90", "D180")
 @click.option(
     "--service", metavar="GUID", help="teams-numbers: the voice service's umpCustomerGuid."
 )
+@click.option("--organization", metavar="GUID", help="veeam: the backup organization's id.")
 def import_files(
     kind: str,
     files: tuple[Path, ...],

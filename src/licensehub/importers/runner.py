@@ -82,7 +82,7 @@ def record(
                     finished_at=utcnow(),
                     principal_id=request.principal.id if request.principal else None,
                     actor=actor,
-                    tenant_id=tenant_row(engine, request),
+                    tenant_id=counts.tenant_id or tenant_row(engine, request),
                     files=", ".join(source.name for source in request.files),
                     digest=content,
                     rows_read=counts.read,

@@ -132,7 +132,7 @@ class TeamsNumbersImporter:
                 select(voice_phone_numbers).where(voice_phone_numbers.c.service_id == service.id)
             )
         }
-        counts = Counts(read=len(checked.numbers))
+        counts = Counts(read=len(checked.numbers), tenant_id=service.tenant_id)
         for number, row in checked.numbers.items():
             target = row["target_id"]
             linked = (

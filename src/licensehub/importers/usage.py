@@ -157,7 +157,8 @@ class UsageImporter:
         self, connection: Connection, request: ImportRequest, checked: Checked, progress: Progress
     ) -> Counts:
         tenant_ids = self.tenant_ids(connection, request, checked)
-        counts = Counts(read=checked.rows)
+        single = set(tenant_ids.values())
+        counts = Counts(read=checked.rows, tenant_id=single.pop() if len(single) == 1 else None)
         stream = rows(request, progress)
         while batch := list(islice(stream, BATCH)):
             by_key: dict[tuple[Any, ...], dict[str, Any]] = {}

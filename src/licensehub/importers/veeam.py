@@ -176,7 +176,7 @@ class VeeamImporter:
         ).first()
         if organization is None:  # said exactly as for an organization that does not exist
             raise ImportRefused(f"no backup organization {checked.organization}")
-        counts = Counts(read=checked.read)
+        counts = Counts(read=checked.read, tenant_id=organization.tenant_id)
         if checked.license is not None:
             values = license_values(checked.license, request.now)
             if any(getattr(organization, key) != value for key, value in values.items()):
