@@ -46,11 +46,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from itertools import islice
+from itertools import groupby, islice
+from operator import itemgetter
 from typing import Any, NamedTuple, NoReturn, TypeVar
 
 import ijson
-from sqlalchemy import Connection, bindparam, func, insert, literal, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, literal, select, update
 
 from licensehub.importers.base import (
     Counts,
@@ -79,7 +80,7 @@ KIND = "graph"
 SKUS_FILE, USERS_FILE = "subscribedSkus", "users"
 BATCH = 2000  # users per round of executemany
 CHUNK = 500  # ids per IN (...) list
-ANALYZE_AFTER = 1000  # new users after which PostgreSQL gets fresh statistics
+ANALYZE_AFTER = 1000  # rows added to a table before PostgreSQL gets fresh statistics
 UNITS = ("enabled", "suspended", "warning", "lockedOut")
 LICENSE_DETAILS = (
     "a user's licenseDetails list cannot be imported: export GET /users?$select=id,"
@@ -123,48 +124,90 @@ class Checked:
 
 # --- Validation: a bad value names its file and JSON path --------------------------------------
 
-Part = str | int  # a key or an index below an item
 
+class Fields:
+    """A JSON object whose members are read one by one, each checked for presence and type;
+    a bad one names its file and JSON path."""
 
-class Where:
-    """An item in a file; the path below it is only spelled out when something is wrong."""
+    __slots__ = ("data", "file", "path")
 
-    __slots__ = ("file", "path")
+    def __init__(self, value: Any, file: str, path: str) -> None:
+        if not isinstance(value, dict):
+            raise InvalidImport(file, path, f"expected an object, found {short(value)}")
+        self.data, self.file, self.path = value, file, path
 
-    def __init__(self, file: str, path: str) -> None:
-        self.file, self.path = file, path
+    def fail(self, key: str, message: str) -> NoReturn:
+        raise InvalidImport(self.file, f"{self.path}.{key}", message)
 
-    def fail(self, message: str, *parts: Part) -> NoReturn:
-        below = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
-        raise InvalidImport(self.file, self.path + below, message)
+    def value(self, key: str) -> Any:
+        value = self.data.get(key)
+        if value is None:
+            raise InvalidImport(self.file, self.path, f"missing required field {key!r}")
+        return value
 
+    def text(self, key: str, limit: int) -> str:
+        value = self.value(key)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, f"expected a non-empty string, found {short(value)}")
+        if len(value) > limit:
+            self.fail(key, f"longer than {limit} characters")
+        return value
 
-def required(data: dict[str, Any], where: Where, *parts: Part) -> Any:
-    """data[parts[-1]], where data is the object at parts[:-1]."""
-    value = data.get(str(parts[-1]))
-    if value is None:
-        where.fail(f"missing required field {parts[-1]!r}", *parts[:-1])
-    return value
+    def optional_text(self, key: str, limit: int) -> str | None:
+        value = self.data.get(key)
+        return None if value is None or value == "" else self.text(key, limit)
 
+    def guid(self, key: str, parse: Callable[[str], uuid.UUID] = uuid.UUID) -> uuid.UUID:
+        found = as_guid(self.value(key), parse)
+        if found is None:
+            self.fail(key, f"not a GUID: {short(self.data[key])}")
+        return found
 
-def mapping(value: Any, where: Where, *parts: Part) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        where.fail(f"expected an object, found {short(value)}", *parts)
-    return value
+    def guids(self, key: str) -> frozenset[uuid.UUID]:
+        """An optional array of plan ids, which repeat from user to user."""
+        found = set()
+        for index, value in enumerate(self.array(key, required=False)):
+            guid = as_guid(value, catalog_id)
+            if guid is None:
+                self.fail(f"{key}[{index}]", f"not a GUID: {short(value)}")
+            found.add(guid)
+        return frozenset(found)
 
+    def flag(self, key: str) -> bool:
+        value = self.value(key)
+        if not isinstance(value, bool):
+            self.fail(key, f"expected true or false, found {short(value)}")
+        return value
 
-def array(value: Any, where: Where, *parts: Part) -> list[Any]:
-    if not isinstance(value, list):
-        where.fail(f"expected an array, found {short(value)}", *parts)
-    return value
+    def units(self, key: str) -> int:
+        value = self.value(key)
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        if isinstance(value, bool) or not whole or value < 0:
+            self.fail(key, f"expected a whole number of units >= 0, found {short(value)}")
+        return int(value)
 
+    def timestamp(self, key: str) -> datetime:
+        value = self.value(key)
+        try:
+            parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            self.fail(key, f"not an ISO 8601 date and time: {short(value)}")
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
-def text(value: Any, limit: int, where: Where, *parts: Part) -> str:
-    if not isinstance(value, str) or not value.strip():
-        where.fail(f"expected a non-empty string, found {short(value)}", *parts)
-    if len(value) > limit:
-        where.fail(f"longer than {limit} characters", *parts)
-    return value
+    def array(self, key: str, required: bool = True) -> list[Any]:
+        value = self.value(key) if required else self.data.get(key) or []
+        if not isinstance(value, list):
+            self.fail(key, f"expected an array, found {short(value)}")
+        return value
+
+    def object(self, key: str) -> Fields:
+        return Fields(self.value(key), self.file, f"{self.path}.{key}")
+
+    def objects(self, key: str, required: bool = True) -> Iterator[Fields]:
+        for index, value in enumerate(self.array(key, required)):
+            yield Fields(value, self.file, f"{self.path}.{key}[{index}]")
 
 
 @lru_cache(maxsize=4096)
@@ -173,32 +216,13 @@ def catalog_id(value: str) -> uuid.UUID:
     return uuid.UUID(value)
 
 
-def guid(
-    value: Any, where: Where, *parts: Part, parse: Callable[[str], uuid.UUID] = uuid.UUID
-) -> uuid.UUID:
+def as_guid(value: Any, parse: Callable[[str], uuid.UUID] = uuid.UUID) -> uuid.UUID | None:
     if isinstance(value, str):
         try:
             return parse(value)
         except ValueError:
             pass
-    where.fail(f"not a GUID: {short(value)}", *parts)
-
-
-def units(value: Any, where: Where, *parts: Part) -> int:
-    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-    if isinstance(value, bool) or not whole or value < 0:
-        where.fail(f"expected a whole number of units >= 0, found {short(value)}", *parts)
-    return int(value)
-
-
-def timestamp(value: Any, where: Where, *parts: Part) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        where.fail(f"not an ISO 8601 date and time: {short(value)}", *parts)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
 
 
 def short(value: Any) -> str:
@@ -209,88 +233,67 @@ def short(value: Any) -> str:
 # --- The two item formats ---------------------------------------------------------------------
 
 
-def parse_sku(item: Any, where: Where) -> tuple[uuid.UUID, SubscribedSku]:
+def parse_sku(sku: Fields) -> tuple[uuid.UUID, SubscribedSku]:
     """The tenant the item belongs to (from its id) and the SKU."""
-    data = mapping(item, where)
-    sku_id = guid(required(data, where, "skuId"), where, "skuId", parse=catalog_id)
-    raw_id = required(data, where, "id")
-    tenant_part, _, sku_part = str(raw_id).partition("_")
-    tenant = guid(tenant_part, where, "id")
-    if guid(sku_part, where, "id") != sku_id:
-        where.fail(f"{short(raw_id)} is not '{{tenantId}}_{{skuId}}' for skuId {sku_id}", "id")
-    status = required(data, where, "capabilityStatus")
+    sku_id = sku.guid("skuId", catalog_id)
+    tenant_part, _, sku_part = sku.text("id", 100).partition("_")
+    tenant = as_guid(tenant_part)
+    if tenant is None or as_guid(sku_part) != sku_id:
+        sku.fail("id", f"not '{{tenantId}}_{{skuId}}' for skuId {sku_id}")
+    status = sku.text("capabilityStatus", 16)
     if status not in CAPABILITY_STATUSES:
-        where.fail(f"unknown capabilityStatus {short(status)}", "capabilityStatus")
-    prepaid = mapping(required(data, where, "prepaidUnits"), where, "prepaidUnits")
-    counts = [
-        units(required(prepaid, where, "prepaidUnits", n), where, "prepaidUnits", n) for n in UNITS
-    ]
-    plans = array(required(data, where, "servicePlans"), where, "servicePlans")
+        sku.fail("capabilityStatus", f"unknown capabilityStatus {short(status)}")
+    prepaid = sku.object("prepaidUnits")
+    enabled, suspended, warning, locked_out = (prepaid.units(name) for name in UNITS)
+    plans = tuple(
+        (
+            plan.guid("servicePlanId", catalog_id),
+            plan.text("servicePlanName", 128),
+            plan.optional_text("appliesTo", 16) or "User",
+        )
+        for plan in sku.objects("servicePlans")
+    )
     return tenant, SubscribedSku(
         sku_id=sku_id,
-        part_number=text(required(data, where, "skuPartNumber"), 128, where, "skuPartNumber"),
+        part_number=sku.text("skuPartNumber", 128),
         status=status,
-        units=(counts[0], counts[1], counts[2], counts[3]),
-        plans=tuple(parse_plan(plan, where, "servicePlans", i) for i, plan in enumerate(plans)),
+        units=(enabled, suspended, warning, locked_out),
+        plans=plans,
     )
 
 
-def parse_plan(item: Any, where: Where, *at: Part) -> tuple[uuid.UUID, str, str]:
-    data = mapping(item, where, *at)
-    plan_id = required(data, where, *at, "servicePlanId")
-    name = required(data, where, *at, "servicePlanName")
-    return (
-        guid(plan_id, where, *at, "servicePlanId", parse=catalog_id),
-        text(name, 128, where, *at, "servicePlanName"),
-        text(data.get("appliesTo") or "User", 16, where, *at, "appliesTo"),
-    )
-
-
-def parse_user(item: Any, where: Where) -> GraphUser:
-    data = mapping(item, where)
-    enabled = required(data, where, "accountEnabled")
-    if not isinstance(enabled, bool):
-        where.fail(f"expected true or false, found {short(enabled)}", "accountEnabled")
-    name = data.get("displayName")
+def parse_user(user: Fields) -> GraphUser:
     return GraphUser(
-        object_id=guid(required(data, where, "id"), where, "id"),
-        upn=text(required(data, where, "userPrincipalName"), 320, where, "userPrincipalName"),
-        display_name=None if name is None else text(name, 256, where, "displayName"),
-        enabled=enabled,
-        licenses=parse_licenses(required(data, where, "assignedLicenses"), where),
-        plan_dates=parse_assigned_plans(data.get("assignedPlans") or [], where),
+        object_id=user.guid("id"),
+        upn=user.text("userPrincipalName", 320),
+        display_name=user.optional_text("displayName", 256),
+        enabled=user.flag("accountEnabled"),
+        licenses=parse_licenses(user),
+        plan_dates=parse_assigned_plans(user),
     )
 
 
-def parse_licenses(value: Any, where: Where) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+def parse_licenses(user: Fields) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+    """skuId -> disabledPlans."""
     licenses: dict[uuid.UUID, frozenset[uuid.UUID]] = {}
-    for i, item in enumerate(array(value, where, "assignedLicenses")):
-        at = ("assignedLicenses", i)
-        data = mapping(item, where, *at)
-        sku_id = guid(required(data, where, *at, "skuId"), where, *at, "skuId", parse=catalog_id)
+    for assigned in user.objects("assignedLicenses"):
+        sku_id = assigned.guid("skuId", catalog_id)
         if sku_id in licenses:
-            where.fail(f"skuId {sku_id} is assigned twice to the user", *at, "skuId")
-        disabled = array(data.get("disabledPlans") or [], where, *at, "disabledPlans")
-        licenses[sku_id] = frozenset(
-            guid(plan, where, *at, "disabledPlans", j, parse=catalog_id)
-            for j, plan in enumerate(disabled)
-        )
+            assigned.fail("skuId", f"skuId {sku_id} is assigned twice to the user")
+        licenses[sku_id] = assigned.guids("disabledPlans")
     return licenses
 
 
-def parse_assigned_plans(value: Any, where: Where) -> dict[uuid.UUID, datetime]:
+def parse_assigned_plans(user: Fields) -> dict[uuid.UUID, datetime]:
     """servicePlanId -> earliest assignedDateTime, Deleted plans left out."""
     dates: dict[uuid.UUID, datetime] = {}
-    for i, item in enumerate(array(value, where, "assignedPlans")):
-        at = ("assignedPlans", i)
-        data = mapping(item, where, *at)
-        plan_id = required(data, where, *at, "servicePlanId")
-        plan = guid(plan_id, where, *at, "servicePlanId", parse=catalog_id)
-        when = timestamp(
-            required(data, where, *at, "assignedDateTime"), where, *at, "assignedDateTime"
-        )
-        if data.get("capabilityStatus") != "Deleted" and (plan not in dates or when < dates[plan]):
-            dates[plan] = when
+    for plan in user.objects("assignedPlans", required=False):
+        plan_id = plan.guid("servicePlanId", catalog_id)
+        when = plan.timestamp("assignedDateTime")
+        if plan.data.get("capabilityStatus") == "Deleted":
+            continue
+        if plan_id not in dates or when < dates[plan_id]:
+            dates[plan_id] = when
     return dates
 
 
@@ -336,12 +339,10 @@ def kind_from_context(source: SourceFile, context: str) -> str:
         return SKUS_FILE
     if re.fullmatch(r"users(\([^']*\))?", fragment):  # users(id,...) from $select, not users('x')
         return USERS_FILE
-    message = (
-        LICENSE_DETAILS
-        if "licenseDetails" in fragment
-        else (f"{context!r} is neither a subscribedSkus nor a users list")
-    )
-    raise InvalidImport(source.name, "$['@odata.context']", message)
+    where = "$['@odata.context']"
+    if "licenseDetails" in fragment:
+        raise InvalidImport(source.name, where, LICENSE_DETAILS)
+    raise InvalidImport(source.name, where, f"{context!r} is neither subscribedSkus nor users")
 
 
 # --- check(): read everything, keep a summary --------------------------------------------------
@@ -350,7 +351,7 @@ def kind_from_context(source: SourceFile, context: str) -> str:
 def stream_users(files: Iterable[SourceFile], progress: Progress) -> Iterator[GraphUser]:
     for source in files:
         for path, item in json_items(source, progress, "value.item"):
-            yield parse_user(item, Where(source.name, path))
+            yield parse_user(Fields(item, source.name, path))
 
 
 @dataclass
@@ -369,21 +370,21 @@ class Scan:
     def read_skus(self, source: SourceFile, progress: Progress) -> None:
         self.skus = {} if self.skus is None else self.skus
         for path, item in json_items(source, progress, "value.item"):
-            where = Where(source.name, path)
-            tenant, sku = parse_sku(item, where)
+            fields = Fields(item, source.name, path)
+            tenant, sku = parse_sku(fields)
             if self.tenant is None:
                 self.tenant = tenant
             elif tenant != self.tenant:
-                where.fail(f"belongs to tenant {tenant}, not {self.tenant}", "id")
+                fields.fail("id", f"belongs to tenant {tenant}, not {self.tenant}")
             if sku.sku_id in self.skus:
-                where.fail(f"SKU {sku.sku_id} is listed twice", "skuId")
+                fields.fail("skuId", f"SKU {sku.sku_id} is listed twice")
             self.skus[sku.sku_id] = sku
             self.read += 1
 
     def read_users(self, source: SourceFile, progress: Progress) -> None:
         self.user_files.append(source)
         for path, item in json_items(source, progress, "value.item"):
-            user = parse_user(item, Where(source.name, path))
+            user = parse_user(Fields(item, source.name, path))
             if user.object_id.int in self.user_ids:
                 raise InvalidImport(source.name, f"{path}.id", f"user {user.object_id} twice")
             self.user_ids.add(user.object_id.int)
@@ -396,7 +397,9 @@ class Scan:
     def checked(self, first_file: str) -> Checked:
         if self.tenant is None:
             raise InvalidImport(
-                first_file, None, "cannot tell which tenant: give --tenant or its subscribedSkus"
+                first_file,
+                None,
+                "cannot tell which tenant this is: give --tenant or its subscribedSkus response",
             )
         top = [domain for domain, _ in self.domains.most_common(1) if domain]
         return Checked(
@@ -533,19 +536,7 @@ def replace_subscriptions(
             continue
         if found is not None:
             to_close.append(found[0])
-        to_insert.append(
-            dict(
-                zip(
-                    ("enabled_units", "suspended_units", "warning_units", "locked_out_units"),
-                    sku.units,
-                    strict=True,
-                ),
-                tenant_id=tenant,
-                sku_id=sku.sku_id,
-                capability_status=sku.status,
-                valid_from=now,
-            )
-        )
+        to_insert.append(subscription_row(tenant, sku, now))
     gone = [found[0] for found in current.values()]
     close(connection, subscriptions, to_close + gone, now)
     if to_insert:
@@ -553,6 +544,20 @@ def replace_subscriptions(
     counts.created, counts.updated = len(to_insert) - len(to_close), len(to_close)
     counts.removed = len(gone)
     return counts
+
+
+def subscription_row(tenant: int, sku: SubscribedSku, now: datetime) -> dict[str, Any]:
+    enabled, suspended, warning, locked_out = sku.units
+    return {
+        "tenant_id": tenant,
+        "sku_id": sku.sku_id,
+        "enabled_units": enabled,
+        "suspended_units": suspended,
+        "warning_units": warning,
+        "locked_out_units": locked_out,
+        "capability_status": sku.status,
+        "valid_from": now,
+    }
 
 
 def close(connection: Connection, table: Any, ids: Sequence[int], now: datetime) -> None:
@@ -596,8 +601,8 @@ class UserSync:
     held: dict[tuple[int, uuid.UUID], Held]  # (user row id, SKU) -> current assignment
     links: dict[uuid.UUID, frozenset[uuid.UUID]]  # SKU -> its plans, for assigned_at
     counts: Counts = field(default_factory=Counts)
-    added: int = 0  # users inserted so far
-    analyzed: bool = False
+    added: dict[str, int] = field(default_factory=dict)  # rows inserted, per table
+    analyzed: set[str] = field(default_factory=set)
 
     def sync(self, batch: list[GraphUser]) -> None:
         new, changed, row_ids = [], [], {}
@@ -613,7 +618,6 @@ class UserSync:
         self.insert_users(new)
         self.update_users(changed)
         self.sync_assignments(batch, row_ids)
-        self.refresh_statistics(len(new))
 
     def insert_users(self, new: list[GraphUser]) -> None:
         if not new:
@@ -631,17 +635,18 @@ class UserSync:
         ]
         self.connection.execute(insert(users), rows)
         self.counts.created += len(rows)
+        self.grew(users, len(rows))
 
-    def refresh_statistics(self, added: int) -> None:
-        """PostgreSQL plans a prepared statement (and each foreign-key check) once per session.
-        Planned while `users` and `license_assignments` looked small, every lookup in them
+    def grew(self, table: Table, rows: int) -> None:
+        """PostgreSQL plans a prepared statement, and each foreign-key check, once per session.
+        Planned while `users` or `license_assignments` looked small, every lookup in them
         scans the whole table: quadratic on a first large import. Fresh statistics, once this
-        import has added many users, make the plans use the indexes."""
-        self.added += added
-        if self.added >= ANALYZE_AFTER and not self.analyzed:
-            self.analyzed = True
+        import has added many rows to a table, make those plans use the indexes."""
+        self.added[table.name] = self.added.get(table.name, 0) + rows
+        if self.added[table.name] >= ANALYZE_AFTER and table.name not in self.analyzed:
+            self.analyzed.add(table.name)
             if self.connection.dialect.name == "postgresql":
-                self.connection.exec_driver_sql("ANALYZE users, license_assignments")
+                self.connection.exec_driver_sql(f"ANALYZE {table.name}")
 
     def update_users(self, changed: list[tuple[int, GraphUser]]) -> None:
         if not changed:
@@ -708,6 +713,7 @@ class UserSync:
             for (object_id, sku_id), (_, assigned_at) in new.items()
         ]
         self.connection.execute(self.assignment_insert(), rows)
+        self.grew(license_assignments, len(rows))
         disabled = [
             {"object_id": object_id, "sku_id": sku_id, "plan_id": plan_id}
             for (object_id, sku_id), (plans, _) in new.items()
@@ -769,19 +775,20 @@ def load_users(connection: Connection, tenant: int) -> dict[uuid.UUID, KnownUser
 def load_assignments(connection: Connection, tenant: int) -> dict[tuple[int, uuid.UUID], Held]:
     """The tenant's current assignments; equal SKU ids and disabled sets share one object."""
     la, adp = license_assignments.c, assignment_disabled_plans.c
-    current = (la.tenant_id == tenant, la.valid_to.is_(None))
-    disabled: dict[int, set[uuid.UUID]] = {}
-    query = select(adp.assignment_id, adp.service_plan_id).join(
-        license_assignments, la.id == adp.assignment_id
+    query = (
+        select(la.id, la.user_id, la.sku_id, adp.service_plan_id)
+        .outerjoin(assignment_disabled_plans, adp.assignment_id == la.id)
+        .where(la.tenant_id == tenant, la.valid_to.is_(None))
+        .order_by(la.id)
     )
-    for assignment_id, plan_id in connection.execute(query.where(*current)):
-        disabled.setdefault(assignment_id, set()).add(catalog_id(str(plan_id)))
-    shared: dict[frozenset[uuid.UUID], frozenset[uuid.UUID]] = {}
+    shared: dict[Any, Any] = {}
     held = {}
-    for row in connection.execute(select(la.id, la.user_id, la.sku_id).where(*current)):
-        plans = frozenset(disabled.pop(row.id, ()))
-        sku_id = catalog_id(str(row.sku_id))
-        held[(row.user_id, sku_id)] = Held(row.id, shared.setdefault(plans, plans))
+    for (assignment_id, user_id, sku_id), rows in groupby(
+        connection.execute(query), itemgetter(0, 1, 2)
+    ):
+        plans = frozenset(row.service_plan_id for row in rows if row.service_plan_id is not None)
+        key = (user_id, shared.setdefault(sku_id, sku_id))
+        held[key] = Held(assignment_id, shared.setdefault(plans, plans))
     return held
 
 
@@ -831,11 +838,15 @@ class GraphImporter:
             parts.append(replace_subscriptions(connection, tenant, checked.skus, request.now))
         if checked.user_files:
             parts.append(replace_users(connection, tenant, checked, request.now, progress))
+        for source in request.files:  # only users files are read twice
+            if source not in checked.user_files:
+                progress.advance(source.size)
         return Counts(
             read=checked.read,
             created=sum(part.created for part in parts),
             updated=sum(part.updated for part in parts),
             removed=sum(part.removed for part in parts),
+            tenant_id=tenant,
         )
 
 
