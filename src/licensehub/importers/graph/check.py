@@ -1,0 +1,110 @@
+"""check(): read every file once, keep only a summary of the export (its SKUs, the ids seen).
+
+The users files are not kept in memory: apply() streams them a second time."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+from licensehub.importers.base import (
+    ImportRefused,
+    ImportRequest,
+    InvalidImport,
+    Progress,
+    SourceFile,
+)
+from licensehub.importers.graph.fields import Fields
+from licensehub.importers.graph.formats import (
+    SKUS_FILE,
+    SubscribedSku,
+    file_kind,
+    parse_sku,
+    parse_user,
+)
+from licensehub.importers.reading import json_items
+
+
+@dataclass
+class Checked:
+    tenant: uuid.UUID
+    skus: list[SubscribedSku] | None  # None: the export has no subscribedSkus file
+    user_files: list[SourceFile]
+    held_skus: set[uuid.UUID]  # every skuId of the users' assignedLicenses
+    disabled_plans: set[uuid.UUID]
+    domain: str | None  # the most common UPN domain
+    read: int
+
+
+@dataclass
+class Scan:
+    """What check() gathers while it reads."""
+
+    tenant: uuid.UUID | None
+    skus: dict[uuid.UUID, SubscribedSku] | None = None
+    user_files: list[SourceFile] = field(default_factory=list)
+    user_ids: set[int] = field(default_factory=set)  # uuid.int, for duplicates across pages
+    held_skus: set[uuid.UUID] = field(default_factory=set)
+    disabled_plans: set[uuid.UUID] = field(default_factory=set)
+    domains: Counter[str] = field(default_factory=Counter)
+    read: int = 0
+
+    def read_skus(self, source: SourceFile, progress: Progress) -> None:
+        self.skus = {} if self.skus is None else self.skus
+        for path, item in json_items(source, progress, "value.item"):
+            fields = Fields(item, source.name, path)
+            tenant, sku = parse_sku(fields)
+            if self.tenant is None:
+                self.tenant = tenant
+            elif tenant != self.tenant:
+                fields.fail("id", f"belongs to tenant {tenant}, not {self.tenant}")
+            if sku.sku_id in self.skus:
+                fields.fail("skuId", f"SKU {sku.sku_id} is listed twice")
+            self.skus[sku.sku_id] = sku
+            self.read += 1
+
+    def read_users(self, source: SourceFile, progress: Progress) -> None:
+        self.user_files.append(source)
+        for path, item in json_items(source, progress, "value.item"):
+            user = parse_user(Fields(item, source.name, path))
+            if user.object_id.int in self.user_ids:
+                raise InvalidImport(source.name, f"{path}.id", f"user {user.object_id} twice")
+            self.user_ids.add(user.object_id.int)
+            self.held_skus.update(user.licenses)
+            for disabled in user.licenses.values():
+                self.disabled_plans.update(disabled)
+            self.domains[user.upn.rpartition("@")[2].lower()] += 1
+            self.read += 1
+
+    def checked(self, first_file: str) -> Checked:
+        if self.tenant is None:
+            raise InvalidImport(
+                first_file,
+                None,
+                "cannot tell which tenant this is: give --tenant or its subscribedSkus response",
+            )
+        top = [domain for domain, _ in self.domains.most_common(1) if domain]
+        return Checked(
+            tenant=self.tenant,
+            skus=None if self.skus is None else list(self.skus.values()),
+            user_files=self.user_files,
+            held_skus=self.held_skus,
+            disabled_plans=self.disabled_plans,
+            domain=top[0][:256] if top else None,
+            read=self.read,
+        )
+
+
+def check_files(request: ImportRequest, progress: Progress) -> Checked:
+    if not request.files:
+        raise ImportRefused("no files to import")
+    kinds = [(source, file_kind(source)) for source in request.files]
+    scan = Scan(tenant=request.tenant)
+    # SKU files first: their ids name the tenant, so a mismatch is reported where it is.
+    for source, kind in sorted(kinds, key=lambda pair: pair[1] != SKUS_FILE):
+        if kind == SKUS_FILE:
+            scan.read_skus(source, progress)
+        else:
+            scan.read_users(source, progress)
+    return scan.checked(request.files[0].name)

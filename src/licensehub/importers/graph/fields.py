@@ -1,0 +1,116 @@
+"""Checking a Graph item member by member: a bad value names its file and JSON path."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, NoReturn
+
+from licensehub.importers.base import InvalidImport
+
+
+class Fields:
+    """A JSON object whose members are read one by one, each checked for presence and type;
+    a bad one names its file and JSON path."""
+
+    __slots__ = ("data", "file", "path")
+
+    def __init__(self, value: Any, file: str, path: str) -> None:
+        if not isinstance(value, dict):
+            raise InvalidImport(file, path, f"expected an object, found {short(value)}")
+        self.data, self.file, self.path = value, file, path
+
+    def fail(self, key: str, message: str) -> NoReturn:
+        raise InvalidImport(self.file, f"{self.path}.{key}", message)
+
+    def value(self, key: str) -> Any:
+        value = self.data.get(key)
+        if value is None:
+            raise InvalidImport(self.file, self.path, f"missing required field {key!r}")
+        return value
+
+    def text(self, key: str, limit: int) -> str:
+        value = self.value(key)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, f"expected a non-empty string, found {short(value)}")
+        if len(value) > limit:
+            self.fail(key, f"longer than {limit} characters")
+        return value
+
+    def optional_text(self, key: str, limit: int) -> str | None:
+        value = self.data.get(key)
+        return None if value is None or value == "" else self.text(key, limit)
+
+    def guid(self, key: str, parse: Callable[[str], uuid.UUID] = uuid.UUID) -> uuid.UUID:
+        found = as_guid(self.value(key), parse)
+        if found is None:
+            self.fail(key, f"not a GUID: {short(self.data[key])}")
+        return found
+
+    def guids(self, key: str) -> frozenset[uuid.UUID]:
+        """An optional array of plan ids, which repeat from user to user."""
+        found = set()
+        for index, value in enumerate(self.array(key, required=False)):
+            guid = as_guid(value, catalog_id)
+            if guid is None:
+                self.fail(f"{key}[{index}]", f"not a GUID: {short(value)}")
+            found.add(guid)
+        return frozenset(found)
+
+    def flag(self, key: str) -> bool:
+        value = self.value(key)
+        if not isinstance(value, bool):
+            self.fail(key, f"expected true or false, found {short(value)}")
+        return value
+
+    def units(self, key: str) -> int:
+        value = self.value(key)
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        if isinstance(value, bool) or not whole or value < 0:
+            self.fail(key, f"expected a whole number of units >= 0, found {short(value)}")
+        return int(value)
+
+    def timestamp(self, key: str) -> datetime:
+        value = self.value(key)
+        try:
+            parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            self.fail(key, f"not an ISO 8601 date and time: {short(value)}")
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+    def array(self, key: str, required: bool = True) -> list[Any]:
+        value = self.value(key) if required else self.data.get(key) or []
+        if not isinstance(value, list):
+            self.fail(key, f"expected an array, found {short(value)}")
+        return value
+
+    def object(self, key: str) -> Fields:
+        return Fields(self.value(key), self.file, f"{self.path}.{key}")
+
+    def objects(self, key: str, required: bool = True) -> Iterator[Fields]:
+        for index, value in enumerate(self.array(key, required)):
+            yield Fields(value, self.file, f"{self.path}.{key}[{index}]")
+
+
+@lru_cache(maxsize=4096)
+def catalog_id(value: str) -> uuid.UUID:
+    """SKU and plan ids repeat on every user: parse each once, and share the object."""
+    return uuid.UUID(value)
+
+
+def as_guid(value: Any, parse: Callable[[str], uuid.UUID] = uuid.UUID) -> uuid.UUID | None:
+    if isinstance(value, str):
+        try:
+            return parse(value)
+        except ValueError:
+            pass
+    return None
+
+
+def short(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
