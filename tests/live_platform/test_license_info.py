@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -46,7 +46,7 @@ def records(api: TestClient, **params: Any) -> list[dict[str, Any]]:
 
 
 def test_the_pages_example_replays(api: TestClient) -> None:
-    [record] = records(api)
+    record = records(api)[0]
     assert {k: v for k, v in record.items() if k != "lastUpdate"} == PAGE_EXAMPLE
     assert record["lastUpdate"].endswith("+00:00")
     assert len(record["lastUpdate"].split(".")[1]) == len("0202209+00:00")
@@ -91,7 +91,7 @@ def test_one_record_a_day_and_a_day_over_is_frozen(
     assert records(api)[0]["managedUsersUserInterface"] == 11
     clock.moment += timedelta(days=1)
     add_interface_user(demo_engine)
-    newest, previous = records(api)
+    newest, previous = records(api)[:2]
     assert newest["managedUsersUserInterface"] == 12
     assert newest["currentlyLicensed"] == first_day["currentlyLicensed"] + 2
     assert previous["managedUsersUserInterface"] == 11  # yesterday stays as it ended
@@ -99,15 +99,23 @@ def test_one_record_a_day_and_a_day_over_is_frozen(
 
 
 def test_nr_of_months_reaches_back(api: TestClient, clock: Clock) -> None:
-    for days in (0, 20, 20, 20):  # reads on four days over two months
-        clock.moment += timedelta(days=days)
-        records(api)
-    assert len(records(api)) == 2  # the last month: today and 20 days ago
-    assert len(records(api, nrOfMonths=2)) == 4
-    days = [r for r in records(api, nrOfMonths=3)]
-    assert len(days) == 4
+    """The demo holds 90 days of history; each N reaches back N calendar months."""
+    today = clock.moment.date()
+    for months, since in ((1, today.replace(month=10)), (2, today.replace(month=9))):
+        days = [date.fromisoformat(r["lastUpdate"][:10]) for r in records(api, nrOfMonths=months)]
+        assert len(records(api, nrOfMonths=months)) == (today - since).days + 1
+        assert days == sorted(days, reverse=True)
+    assert len(records(api, nrOfMonths=12)) == 91  # 90 days of history and today
     assert api.get(PATH, params={"nrOfMonths": 0}).status_code == 400
     assert api.get(PATH, params={"nrOfMonths": "x"}).status_code == 400
+
+
+def test_history_is_not_rewritten_by_reads(api: TestClient, demo_engine: Engine) -> None:
+    before = records(api, nrOfMonths=3)[1:]
+    add_interface_user(demo_engine)
+    after = records(api, nrOfMonths=3)
+    assert after[1:] == before
+    assert after[0]["managedUsersUserInterface"] == before[0]["managedUsersUserInterface"] + 1
 
 
 def set_factors(engine: Engine, level: str, **factors: bool | None) -> None:
@@ -130,13 +138,13 @@ def set_factors(engine: Engine, level: str, **factors: bool | None) -> None:
 
 def test_factors_switched_globally_and_per_service(api: TestClient, demo_engine: Engine) -> None:
     set_factors(demo_engine, "global", by_user_interface=False)
-    [record] = records(api)
+    record = records(api)[0]
     assert record["licenseSettingsFlagsLevel"] == 2
     assert record["LicenseFactors"]["Managed Users - By User Interface"] is False
     assert record["managedUsersUserInterface"] == 10  # still reported
     assert record["currentlyLicensed"] == 24 - 10
     set_factors(demo_engine, "service", by_user_interface=True, service_numbers=False)
-    [record] = records(api)
+    record = records(api)[0]
     assert record["licenseSettingsFlagsLevel"] == 1
     assert record["LicenseFactors"] == {
         "Managed Users - By Template": True,

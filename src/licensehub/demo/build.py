@@ -19,6 +19,7 @@ from licensehub.demo.seeds import build_seed_entities, build_test_company
 from licensehub.demo.tenants import DemoTenant, build_partners, build_tenants
 from licensehub.demo.usage import build_usage
 from licensehub.demo.voice import build_voice
+from licensehub.demo.voice_history import build_voice_history
 from licensehub.ledger import tables
 from licensehub.ledger.database import make_engine, normalize_url
 from licensehub.ledger.migrate import upgrade
@@ -44,6 +45,7 @@ def populate(connection: Connection, as_of: date) -> None:
     build_usage(ctx, list(tenants.values()), catalog)
     build_voice(ctx, tenants, partner_ids)
     build_seed_entities(ctx, tenants)
+    build_voice_history(ctx)
     build_backup(ctx, tenants)
     build_principals(ctx, tenants)
     tenants[test_company.name] = test_company
