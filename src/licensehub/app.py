@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from licensehub import __version__, health, live_platform, partner_center, veeam
 from licensehub.auth import router as auth_router
 from licensehub.auth.errors import oauth_error
-from licensehub.auth.keys import KeyRing
+from licensehub.auth.keys import KeyRing, KeysUnavailable
 from licensehub.importers import router as imports_router
+from licensehub.importers.runner import OUT_OF_RANGE
 from licensehub.kit import errors
 from licensehub.kit.case_insensitive_paths import CaseInsensitivePaths
 from licensehub.kit.forwarded import ForwardedHeaders
@@ -67,6 +69,13 @@ def error_styles() -> errors.ErrorStyles:
     return styles
 
 
+async def unstorable_value(request: Request, exc: Exception) -> Response:
+    """A value the store cannot hold (NUL in text, too long, too large) is a bad request."""
+    return errors.render(
+        request, errors.InvalidParameter(OUT_OF_RANGE[0].upper() + OUT_OF_RANGE[1:] + ".")
+    )
+
+
 async def ledger_conflict(request: Request, exc: Exception) -> Response:
     """A write the schema refused is the client's conflict, not a server error."""
     assert isinstance(exc, IntegrityError)
@@ -81,6 +90,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = make_engine(settings.ledger_url)
         secret = settings.secret_key.get_secret_value() if settings.secret_key else None
         app.state.keyring = KeyRing(app.state.engine, secret)
+        # Loaded now, before any request holds the write lock (SQLite has one writer); a
+        # ledger not migrated yet is tried again on first use.
+        with contextlib.suppress(KeysUnavailable):
+            app.state.keyring.get()
         try:
             yield
         finally:
@@ -95,6 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app, error_styles())
     app.add_exception_handler(IntegrityError, ledger_conflict)
+    app.add_exception_handler(DataError, unstorable_value)
+    app.add_exception_handler(OverflowError, unstorable_value)
     for router in ROUTERS:
         app.include_router(router)
 

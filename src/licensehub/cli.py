@@ -85,7 +85,11 @@ def serve(
             f"[bold]demo[/] rebuilt as of {summary.as_of}: {summary.counts['tenants']} tenants, "
             f"{summary.counts['users']} users, {summary.counts['license_usage']} usage rows"
         )
-        settings = settings.model_copy(update={"database_url": settings.demo_url})
+        # The demo signs with its own stored key, never a configured one: its admin password
+        # is published, so its tokens must not open a real ledger that shares the key.
+        settings = settings.model_copy(
+            update={"database_url": settings.demo_url, "secret_key": None}
+        )
         announce_demo(settings, base_url(host, port, scheme))
     elif settings.is_embedded:
         upgrade_ledger(settings)

@@ -705,7 +705,7 @@ def test_scope_decides_who_may_import_which_tenant(
 
     # ... and another partner's principal may not touch it.
     theirs = Principal(id=2, kind="partner", name="fabrikam", partner_id=rival)
-    with pytest.raises(ImportRefused, match="not one you may import"):
+    with pytest.raises(ImportRefused, match="not in the ledger, and you may not create it there"):
         run(engine, make_request(KIND, *files, principal=theirs, now=T2))
     with pytest.raises(ImportRefused):
         run(engine, make_request(KIND, *files, principal=theirs, partner_id=partner, now=T2))

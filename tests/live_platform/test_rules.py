@@ -142,3 +142,12 @@ def test_factors_and_where_they_come_from() -> None:
     )
     nothing_set = {"by_template": None, "by_user_interface": None, "service_numbers": None}
     assert effective_factors(nothing_set, nothing_set).level == LEVEL_DEFAULTS
+
+
+def test_a_user_the_ledger_does_not_know_is_still_a_user() -> None:
+    """A number imported before the tenant's users: assigned to a user by Teams' id."""
+    unknown = Number("DirectRouting", "UserAssigned", "User", None, None, "9F1C-user")
+    twice = Number("OperatorConnect", "UserAssigned", "User", None, None, "9f1c-USER")
+    counts = count([unknown, twice], [], ALL_ON)
+    assert (counts.direct_routing, counts.operator_connect, counts.service_numbers) == (1, 0, 0)
+    assert counts.total_monitored == 1

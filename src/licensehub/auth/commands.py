@@ -107,7 +107,8 @@ def create_token(
 ) -> None:
     settings = Settings()
     url, migrate = ledger_url(settings, demo)
-    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    # The demo's tokens use the demo's own key (see serve --demo).
+    secret = settings.secret_key.get_secret_value() if settings.secret_key and not demo else None
     with open_ledger(url, migrate) as engine, engine.begin() as connection:
         partner_id, tenant_id = scope_ids(connection, tenant, partner)
         principal = cli_principal(connection, partner_id, tenant_id, write)

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from licensehub.ledger.database import write_transaction
 from licensehub.ledger.tables import service_secrets
 from licensehub.ledger.tables.base import utcnow
 
@@ -34,17 +35,17 @@ class Keys:
 
 def stored_secret(connection: Connection, name: str) -> str:
     """The named secret, generated on first use; concurrent first uses agree on one value."""
+    query = select(service_secrets.c.value).where(service_secrets.c.name == name)
+    found = connection.execute(query).scalar()
+    if found is not None:  # the usual case: a read, which never waits for a writer
+        return str(found)
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     connection.execute(
         insert(service_secrets)
         .values(name=name, value=secrets.token_urlsafe(48), created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["name"])
     )
-    return str(
-        connection.execute(
-            select(service_secrets.c.value).where(service_secrets.c.name == name)
-        ).scalar_one()
-    )
+    return str(connection.execute(query).scalar_one())
 
 
 def load_keys(connection: Connection, configured_signing_key: str | None) -> Keys:
@@ -71,7 +72,7 @@ class KeyRing:
             with self._lock:
                 if self._keys is None:
                     try:
-                        with self.engine.begin() as connection:
+                        with write_transaction(self.engine) as connection:
                             self._keys = load_keys(connection, self.configured_signing_key)
                     except SQLAlchemyError as exc:
                         raise KeysUnavailable(str(exc)) from exc

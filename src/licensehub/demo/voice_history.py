@@ -62,6 +62,7 @@ def build_voice_history(ctx: DemoContext) -> None:
                         n.target_type,
                         n.user_id,
                         n.voice_routing_policy,
+                        n.target_id,
                     )
                     for n in present
                 ],

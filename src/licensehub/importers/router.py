@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -218,7 +219,9 @@ def list_imports(
 
 
 @router.get("/imports/{import_id}", response_model=ImportRecord, summary="One import")
-def get_import(ledger: Ledger, scope: Scoped, import_id: int) -> ImportRecord:
+def get_import(
+    ledger: Ledger, scope: Scoped, import_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+) -> ImportRecord:
     row = ledger.execute(visible_imports(scope).where(imports.c.id == import_id)).first()
     if row is None:
         raise NotFound(f"Import {import_id} was not found.")

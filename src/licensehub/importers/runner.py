@@ -10,14 +10,20 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Engine, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from licensehub.importers import importer_for
 from licensehub.importers.base import Counts, ImportRefused, ImportRequest, InvalidImport
 from licensehub.importers.base import Progress as ProgressSink
+from licensehub.ledger.database import write_transaction
 from licensehub.ledger.integrity import explain
 from licensehub.ledger.tables import imports, tenants
 from licensehub.ledger.tables.base import utcnow
+
+OUT_OF_RANGE = (
+    "a value is outside what the ledger can hold (a date out of range, a text too long or "
+    "containing a NUL character, a number too large)"
+)
 
 
 @dataclass(frozen=True)
@@ -53,11 +59,15 @@ def digest(request: ImportRequest) -> str:
 
 
 def tenant_row(engine: Engine, request: ImportRequest) -> int | None:
+    """The --tenant's row, only if the caller may see it: a record is never filed under a
+    tenant of someone else's."""
     if request.tenant is None:
         return None
     with engine.connect() as connection:
         found = connection.execute(
-            select(tenants.c.id).where(tenants.c.tenant_id == request.tenant)
+            select(tenants.c.id).where(
+                tenants.c.tenant_id == request.tenant, request.scope.restrict(tenants.c.id)
+            )
         ).scalar()
     return int(found) if found is not None else None
 
@@ -71,7 +81,7 @@ def record(
     message: str | None = None,
     note: str | None = None,
 ) -> int:
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         return int(
             connection.execute(
                 insert(imports)
@@ -106,6 +116,10 @@ def earlier_same(engine: Engine, request: ImportRequest, content: str, before: i
                 imports.c.digest == content,
                 imports.c.status == "succeeded",
                 imports.c.id < before,
+                # Only an import the caller may see: the rest is another tenant's business.
+                imports.c.tenant_id.is_(None)
+                if request.scope.principal.kind == "operator"
+                else request.scope.restrict(imports.c.tenant_id),
             )
             .order_by(imports.c.id.desc())
             .limit(1)
@@ -122,7 +136,7 @@ def run_import(
     content = digest(request)
     try:
         checked = importer.check(request, progress)
-        with engine.begin() as connection:
+        with write_transaction(engine) as connection:
             counts = importer.apply(connection, request, checked, progress)
     except (InvalidImport, ImportRefused) as exc:
         raise ImportFailed(
@@ -132,6 +146,15 @@ def run_import(
         conflict = explain(exc)
         raise ImportFailed(
             record(engine, request, actor, content, Counts(), str(conflict)), conflict
+        ) from exc
+    except (DataError, ArithmeticError) as exc:
+        # A value the checks let through but the store or the calendar cannot hold (a date
+        # in year 1, a NUL character, a number past 64 bits): the file's fault, not ours.
+        invalid = InvalidImport(
+            ", ".join(source.name for source in request.files), None, OUT_OF_RANGE
+        )
+        raise ImportFailed(
+            record(engine, request, actor, content, Counts(), str(invalid)), invalid
         ) from exc
     import_id = record(
         engine, request, actor, content, counts, note="; ".join(counts.notes) or None

@@ -8,10 +8,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Connection
 
+from licensehub.ledger.database import write_transaction
+
 
 def ledger_connection(request: Request) -> Iterator[Connection]:
-    """One transaction per request: committed when the endpoint returns, else rolled back."""
-    with request.app.state.engine.begin() as connection:
+    """One transaction per request: committed when the endpoint returns, else rolled back.
+    Requests may write (even a GET records today's license info), so it is a writer's."""
+    with write_transaction(request.app.state.engine) as connection:
         yield connection
 
 

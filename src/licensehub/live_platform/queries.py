@@ -57,7 +57,14 @@ def current_counts(
     connection: Connection, service_row: Row[Any], effective: Factors
 ) -> LicenseCounts:
     numbers = [
-        Number(r.number_type, r.assignment_status, r.target_type, r.user_id, r.voice_routing_policy)
+        Number(
+            r.number_type,
+            r.assignment_status,
+            r.target_type,
+            r.user_id,
+            r.voice_routing_policy,
+            r.target_id,
+        )
         for r in connection.execute(
             select(voice_phone_numbers).where(voice_phone_numbers.c.service_id == service_row.id)
         )

@@ -43,12 +43,20 @@ class Number:
     number_type: str  # DirectRouting, OperatorConnect, CallingPlan
     status: str  # Unassigned or one of ASSIGNED
     target_type: str | None  # User, ConferenceBridge, VoiceApplication, ThirdPartyApp
-    user_id: int | None  # the ledger's user, for user targets
+    user_id: int | None  # the ledger's user, for user targets it knows
     policy: str | None = None
+    target_id: str | None = None  # Teams' AssignedPstnTargetId
 
     @property
     def user_target(self) -> bool:
-        return self.status == "UserAssigned" and self.user_id is not None
+        """Assigned to a user: one the ledger knows, or one it knows only by Teams' id (a
+        number imported before the tenant's users) — a user all the same, never a service
+        number."""
+        return self.status == "UserAssigned" and (self.user_id is not None or bool(self.target_id))
+
+    @property
+    def user_key(self) -> int | str:
+        return self.user_id if self.user_id is not None else f"target:{self.target_id}".lower()
 
 
 @dataclass(frozen=True)
@@ -105,8 +113,8 @@ def count(
     numbers: Iterable[Number], monitored: Iterable[Monitored], factors: Factors
 ) -> LicenseCounts:
     numbers, monitored = list(numbers), list(monitored)
-    direct_routing = {
-        n.user_id
+    direct_routing: set[int | str] = {
+        n.user_key
         for n in numbers
         if n.number_type == "DirectRouting"
         and n.user_target
@@ -114,7 +122,7 @@ def count(
     }
     claimed = set(direct_routing)
     oc_users = {
-        n.user_id for n in numbers if n.number_type == "OperatorConnect" and n.user_target
+        n.user_key for n in numbers if n.number_type == "OperatorConnect" and n.user_target
     } - claimed
     oc_other = sum(
         1
@@ -135,7 +143,7 @@ def count(
     licensed += len(lifecycle) if factors.by_template else 0
     licensed += len(interface) if factors.by_user_interface else 0
     licensed += service_numbers if factors.service_numbers else 0
-    every_user = {m.user_id for m in monitored} | {n.user_id for n in numbers if n.user_target}
+    every_user = {m.user_id for m in monitored} | {n.user_key for n in numbers if n.user_target}
     return LicenseCounts(
         direct_routing=len(direct_routing),
         operator_connect=operator_connect,

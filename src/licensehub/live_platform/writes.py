@@ -152,7 +152,7 @@ def apply_license(
     scope: Scoped,
     _: WritePrincipal,
     now: Now,
-    service_id: Annotated[int, Path(alias="serviceId")],
+    service_id: Annotated[int, Path(alias="serviceId", ge=1, le=2**63 - 1)],
     body: AcquiredLicenses,
 ) -> Service:
     row = ledger.execute(

@@ -19,6 +19,7 @@ from licensehub.partner_center.filters import FIELDS, FilterError, parse_filter
 from licensehub.partner_center.schemas import PartnerCenterError
 
 MAX_TOP = 10_000
+MAX_SKIP = 2**31 - 1  # past any real result, and within every store's OFFSET
 STREAM_BATCH = 1_000
 
 router = APIRouter(
@@ -108,7 +109,7 @@ def license_usage(
     ledger: Ledger,
     scope: Scoped,
     top: Annotated[str | None, Query(description=f"Rows per page, 1 to {MAX_TOP}.")] = None,
-    skip: Annotated[int, Query(ge=0, description="Rows to skip.")] = 0,
+    skip: Annotated[int, Query(ge=0, le=MAX_SKIP, description="Rows to skip.")] = 0,
     filter: Annotated[
         str | None, Query(description="e.g. workloadCode eq 'SFB' or (channel eq 'Reseller')")
     ] = None,

@@ -28,7 +28,7 @@ def resolve_tenant(connection: Connection, request: ImportRequest, checked: Chec
         )
     scoped = tenants.c.id == row_id, request.scope.restrict(tenants.c.id)
     if connection.execute(select(tenants.c.id).where(*scoped)).first() is None:
-        raise ImportRefused(f"tenant {checked.tenant} is not one you may import")
+        raise ImportRefused(not_yours(checked.tenant))
     return int(row_id)
 
 
@@ -43,11 +43,19 @@ def partner_for_new_tenant(request: ImportRequest, tenant: uuid.UUID) -> int:
     if principal.kind == "partner" and request.partner_id in (None, principal.partner_id):
         assert principal.partner_id is not None
         return principal.partner_id
-    raise ImportRefused(f"tenant {tenant} is not in the ledger, and you may not create it there")
+    raise ImportRefused(not_yours(tenant))
+
+
+def not_yours(tenant: uuid.UUID) -> str:
+    """One answer for a tenant of someone else's and one that does not exist, so that no
+    one learns by importing which tenants the ledger holds."""
+    return f"tenant {tenant} is not in the ledger, and you may not create it there"
 
 
 def refuse_if_ledger_is_newer(connection: Connection, tenant: int, now: datetime) -> None:
-    """Versions must follow one another in time: an older export would rewrite history."""
+    """Versions must follow one another in time: an import may not slip in before the
+    tenant's latest change (Graph exports carry no date of their own, so the newest file
+    imported is the tenant's state)."""
     for table in (subscriptions, license_assignments):
         latest = connection.execute(
             select(func.max(table.c.valid_from)).where(table.c.tenant_id == tenant)
