@@ -83,3 +83,12 @@ def test_scope_options_are_checked(demo_url: str) -> None:
     both = run(demo_url, "client", "create", "x", "--tenant", "a", "--partner", "1")
     assert both.exit_code == 2
     assert "not both" in both.output
+
+
+def test_a_second_user_of_the_same_name_is_refused_without_a_trace(demo_url: str) -> None:
+    assert run(demo_url, "user", "create", "dup@msp.example", "--password", "p1").exit_code == 0
+    again = run(demo_url, "user", "create", "DUP@msp.example", "--password", "p2")
+    assert again.exit_code == 1
+    assert "a user with this name already exists" in again.output
+    assert "argon2" not in again.output
+    assert "Traceback" not in again.output

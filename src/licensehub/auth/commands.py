@@ -7,6 +7,7 @@ from datetime import timedelta
 import click
 from rich.console import Console
 from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
 
 from licensehub.auth.keys import load_keys
 from licensehub.auth.principals import (
@@ -20,6 +21,7 @@ from licensehub.auth.principals import (
     resolve_tenant,
 )
 from licensehub.auth.tokens import issue_access_token, scope_of
+from licensehub.ledger.integrity import explain
 from licensehub.ledger.session import open_ledger
 from licensehub.ledger.tables import principals
 from licensehub.settings import Settings
@@ -134,12 +136,15 @@ def create_user(
 ) -> None:
     settings = Settings()
     url, migrate = ledger_url(settings, demo=False)
-    with open_ledger(url, migrate) as engine, engine.begin() as connection:
-        partner_id, tenant_id = scope_ids(connection, tenant, partner)
-        principal = create_principal(
-            connection, username, partner_id=partner_id, tenant_id=tenant_id, can_write=write
-        )
-        add_password_user(connection, principal, username, password)
+    try:
+        with open_ledger(url, migrate) as engine, engine.begin() as connection:
+            partner_id, tenant_id = scope_ids(connection, tenant, partner)
+            principal = create_principal(
+                connection, username, partner_id=partner_id, tenant_id=tenant_id, can_write=write
+            )
+            add_password_user(connection, principal, username, password)
+    except IntegrityError as exc:  # said plainly: the statement would show the password hash
+        raise click.ClickException(explain(exc).message) from None
     console.print(f"created {describe(principal)}")
 
 

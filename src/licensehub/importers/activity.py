@@ -185,7 +185,9 @@ def match_skus(connection: Connection, tenant_row_id: int, keys: set[str]) -> di
     for (sku_id, name), names in plans.items():
         workloads = frozenset(w.code for w in workloads_of(names)) if names else None
         found[fold(name)].append(Sku(sku_id, name, workloads))
-    held = select(subscriptions.c.sku_id).where(subscriptions.c.tenant_id == tenant_row_id)
+    held = select(subscriptions.c.sku_id).where(
+        subscriptions.c.tenant_id == tenant_row_id, subscriptions.c.valid_to.is_(None)
+    )
     subscribed = set(connection.execute(held).scalars())
     matched = {}
     for key, candidates in found.items():

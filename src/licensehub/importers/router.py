@@ -203,9 +203,9 @@ def error_for(failure: ImportFailed) -> ApiError:
         )
     if isinstance(cause, ImportRefused):
         return Forbidden(str(cause), details=details)
-    if isinstance(cause, LedgerConflict):
-        return Conflict(str(cause), details=details)
-    return ApiError(str(cause), status_code=500)
+    # The runner fails an import with one of three causes; the last is a ledger conflict.
+    assert isinstance(cause, LedgerConflict)
+    return Conflict(str(cause), details=details)
 
 
 @router.get("/imports", response_model=list[ImportRecord], summary="The latest imports")

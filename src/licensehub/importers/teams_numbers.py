@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ STATUSES = {
     "thirdpartyappassigned": ("ThirdPartyAppAssigned", "ThirdPartyApp"),
 }
 SINGLE_OBJECT_LIMIT = 1 << 20
+PHONE_NUMBER = re.compile(r"\+?[0-9]{4,20}")
 
 
 @dataclass
@@ -76,7 +78,7 @@ def parse(item: Any) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise ValueError("a number assignment must be a JSON object")
     number = str(item.get("TelephoneNumber") or "").strip()
-    if not number.lstrip("+").isdigit() or not 4 <= len(number.lstrip("+")) <= 20:
+    if not PHONE_NUMBER.fullmatch(number):  # as the API addresses numbers: ASCII digits
         raise ValueError(f"TelephoneNumber {number!r} is not a phone number")
     number_type = NUMBER_TYPES.get(str(item.get("NumberType") or "").lower())
     if number_type is None:

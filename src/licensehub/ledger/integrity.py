@@ -22,6 +22,7 @@ MEANINGS = {
     "uq_license_assignments_current": "the user already holds this SKU",
     "uq_tenants_tenant_id": "a tenant with this tenant id already exists",
     "uq_users_tenant_id_object_id": "the tenant already has a user with this object id",
+    "uq_password_credentials_username": "a user with this name already exists",
 }
 
 

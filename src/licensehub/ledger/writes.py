@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 
 from licensehub.ledger.tables import service_plans, skus, tenants
 
@@ -74,9 +74,3 @@ def ensure_service_plan(
         )
     )
     return True
-
-
-def rename_tenant(connection: Connection, row_id: int, name: str, now: datetime) -> None:
-    connection.execute(
-        update(tenants).where(tenants.c.id == row_id).values(name=name, updated_at=now)
-    )

@@ -73,9 +73,6 @@ class Factors:
     service_numbers: bool = True
     level: int = LEVEL_DEFAULTS
 
-    def named(self) -> dict[str, bool]:
-        return {label: getattr(self, field) for field, label in FACTOR_NAMES.items()}
-
 
 def effective_factors(
     global_setting: dict[str, bool | None] | None, override: dict[str, bool | None] | None

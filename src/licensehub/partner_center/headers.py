@@ -30,7 +30,8 @@ class PartnerCenterHeaders:
             await self.app(scope, receive, send)
             return
         sent = Headers(scope=scope)
-        # The correlation id the request is logged under, so logs and client agree.
+        # Echo what the client sent; without one, the id the request is logged under, so that
+        # logs and client agree (an over-long id is echoed but logged under a new one).
         correlation = sent.get("ms-correlationid") or scope.get("state", {}).get(
             "correlation_id", str(uuid.uuid4())
         )

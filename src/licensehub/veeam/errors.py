@@ -8,5 +8,11 @@ from fastapi.responses import JSONResponse, Response
 from licensehub.kit.errors import ApiError
 
 
+class VeeamJSON(JSONResponse):
+    """Veeam's page: `Content-type: application/json; charset=utf-8`."""
+
+    media_type = "application/json; charset=utf-8"
+
+
 def veeam_error(request: Request, error: ApiError) -> Response:
-    return JSONResponse({"message": error.message}, status_code=error.status_code)
+    return VeeamJSON({"message": error.message}, status_code=error.status_code)

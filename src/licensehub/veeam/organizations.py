@@ -14,6 +14,7 @@ from licensehub.kit.clock import Now
 from licensehub.kit.dependencies import Ledger
 from licensehub.kit.errors import NotFound
 from licensehub.veeam import queries
+from licensehub.veeam.errors import VeeamJSON
 from licensehub.veeam.schemas import (
     Links,
     PageOfRESTLicensedUser,
@@ -29,6 +30,7 @@ MAX_LIMIT = 10_000
 
 router = APIRouter(
     tags=["Veeam Backup for Microsoft 365"],
+    default_response_class=VeeamJSON,
     responses={status: {"model": RESTExceptionInfo} for status in (400, 401, 404)},
 )
 
