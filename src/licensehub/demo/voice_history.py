@@ -18,7 +18,8 @@ from licensehub.ledger.tables import (
     voice_phone_numbers,
     voice_services,
 )
-from licensehub.live_platform.rules import FACTOR_NAMES, Monitored, Number, count, effective_factors
+from licensehub.live_platform.queries import as_number, day_record
+from licensehub.live_platform.rules import FACTOR_NAMES, Monitored, count, effective_factors
 
 DAYS = 90
 
@@ -55,17 +56,7 @@ def build_voice_history(ctx: DemoContext) -> None:
             end = datetime.combine(day, time.max, tzinfo=UTC)
             present = [n for n in numbers if n.updated_at <= end]
             counts = count(
-                [
-                    Number(
-                        n.number_type,
-                        n.assignment_status,
-                        n.target_type,
-                        n.user_id,
-                        n.voice_routing_policy,
-                        n.target_id,
-                    )
-                    for n in present
-                ],
+                [as_number(n) for n in present],
                 [
                     Monitored(
                         m.user_id,
@@ -79,24 +70,7 @@ def build_voice_history(ctx: DemoContext) -> None:
             changes = [n.updated_at for n in present] + [
                 m.ui_updated_at for m in monitored if m.ui_updated_at and m.ui_updated_at <= end
             ]
-            records.append(
-                {
-                    "service_id": service.id,
-                    "day": day,
-                    "acquired_licenses": service.acquired_licenses,
-                    "total_monitored_users": counts.total_monitored,
-                    "currently_licensed": counts.currently_licensed,
-                    "managed_users_direct_routing": counts.direct_routing,
-                    "managed_users_operator_connect": counts.operator_connect,
-                    "managed_users_lifecycle": counts.lifecycle,
-                    "managed_users_user_interface": counts.user_interface,
-                    "managed_service_numbers": counts.service_numbers,
-                    "last_update": max(changes, default=service.created_at),
-                    "flags_level": factors.level,
-                    "factor_by_template": factors.by_template,
-                    "factor_by_user_interface": factors.by_user_interface,
-                    "factor_service_numbers": factors.service_numbers,
-                }
-            )
+            last_update = max(changes, default=service.created_at)
+            records.append(day_record(service, day, counts, factors, last_update))
     if records:
         connection.execute(insert(voice_license_info_days), records)

@@ -53,18 +53,23 @@ def factors(connection: Connection, service_row: Row[Any]) -> Factors:
     )
 
 
+def as_number(row: Row[Any]) -> Number:
+    """A voice_phone_numbers row, as the counting rules see it."""
+    return Number(
+        row.number_type,
+        row.assignment_status,
+        row.target_type,
+        row.user_id,
+        row.voice_routing_policy,
+        row.target_id,
+    )
+
+
 def current_counts(
     connection: Connection, service_row: Row[Any], effective: Factors
 ) -> LicenseCounts:
     numbers = [
-        Number(
-            r.number_type,
-            r.assignment_status,
-            r.target_type,
-            r.user_id,
-            r.voice_routing_policy,
-            r.target_id,
-        )
+        as_number(r)
         for r in connection.execute(
             select(voice_phone_numbers).where(voice_phone_numbers.c.service_id == service_row.id)
         )
@@ -80,33 +85,40 @@ def current_counts(
     return count_licenses(numbers, monitored, effective)
 
 
+def day_record(
+    service_row: Row[Any],
+    day: date,
+    counts: LicenseCounts,
+    effective: Factors,
+    last_update: datetime | None,
+) -> dict[str, Any]:
+    """One row of voice_license_info_days."""
+    return {
+        "service_id": service_row.id,
+        "day": day,
+        "acquired_licenses": service_row.acquired_licenses,
+        "total_monitored_users": counts.total_monitored,
+        "currently_licensed": counts.currently_licensed,
+        "managed_users_direct_routing": counts.direct_routing,
+        "managed_users_operator_connect": counts.operator_connect,
+        "managed_users_lifecycle": counts.lifecycle,
+        "managed_users_user_interface": counts.user_interface,
+        "managed_service_numbers": counts.service_numbers,
+        "last_update": last_update,
+        "flags_level": effective.level,
+        "factor_by_template": effective.by_template,
+        "factor_by_user_interface": effective.by_user_interface,
+        "factor_service_numbers": effective.service_numbers,
+    }
+
+
 def record_today(connection: Connection, service_row: Row[Any], now: datetime) -> None:
     """Today's record, (re)written from the current inputs. Days before today are never
     written again: once a day is over, its record is frozen."""
     effective = factors(connection, service_row)
     counts = current_counts(connection, service_row, effective)
-    upsert(
-        connection,
-        voice_license_info_days,
-        {
-            "service_id": service_row.id,
-            "day": now.date(),
-            "acquired_licenses": service_row.acquired_licenses,
-            "total_monitored_users": counts.total_monitored,
-            "currently_licensed": counts.currently_licensed,
-            "managed_users_direct_routing": counts.direct_routing,
-            "managed_users_operator_connect": counts.operator_connect,
-            "managed_users_lifecycle": counts.lifecycle,
-            "managed_users_user_interface": counts.user_interface,
-            "managed_service_numbers": counts.service_numbers,
-            "last_update": service_row.last_update,
-            "flags_level": effective.level,
-            "factor_by_template": effective.by_template,
-            "factor_by_user_interface": effective.by_user_interface,
-            "factor_service_numbers": effective.service_numbers,
-        },
-        key=("service_id", "day"),
-    )
+    row = day_record(service_row, now.date(), counts, effective, service_row.last_update)
+    upsert(connection, voice_license_info_days, row, key=("service_id", "day"))
 
 
 def history(connection: Connection, service_id: int, since: date) -> list[Row[Any]]:
