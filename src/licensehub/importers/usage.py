@@ -16,7 +16,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
+from sqlalchemy import Connection, insert, select, tuple_
 
 from licensehub.importers.base import (
     Counts,
@@ -28,7 +28,7 @@ from licensehub.importers.base import (
 )
 from licensehub.importers.reading import csv_rows, json_items
 from licensehub.ledger.tables import license_usage, tenants
-from licensehub.ledger.writes import UnknownTenant, ensure_tenant
+from licensehub.ledger.writes import UnknownTenant, ensure_tenant, update_rows
 
 KIND = "usage"
 BATCH = 1_000
@@ -186,16 +186,10 @@ class UsageImporter:
             if found is None:
                 new.append(row)
             elif tuple(found[5:]) != tuple(row[v] for v in VALUES):
-                changed.append({"row_id": found.id, **{f"new_{v}": row[v] for v in VALUES}})
+                changed.append({"id": found.id, **{v: row[v] for v in VALUES}})
         if new:
             connection.execute(insert(license_usage), new)
-        if changed:
-            connection.execute(
-                update(license_usage)
-                .where(license_usage.c.id == bindparam("row_id"))
-                .values({v: bindparam(f"new_{v}") for v in VALUES}),
-                changed,
-            )
+        update_rows(connection, license_usage, VALUES, changed)
         counts.created += len(new)
         counts.updated += len(changed)
 

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 import ijson
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from licensehub.importers.base import (
     Counts,
@@ -43,6 +43,7 @@ from licensehub.importers.base import (
 from licensehub.importers.reading import json_items
 from licensehub.ledger.tables import backup_organizations, backup_protected_users, users
 from licensehub.ledger.tables.backup import LICENSE_TYPES
+from licensehub.ledger.writes import update_rows
 from licensehub.veeam.schemas import ExportedLicensedUser, RESTLicense
 
 KIND = "veeam"
@@ -212,16 +213,10 @@ class VeeamImporter:
                 continue
             values["first_backup_time"] = old.first_backup_time or row["last_backup_time"]
             if any(getattr(old, key) != values[key] for key in USER_VALUES):
-                changed.append({"row_id": old.id, **{f"new_{k}": values[k] for k in USER_VALUES}})
+                changed.append({"id": old.id, **{k: values[k] for k in USER_VALUES}})
         if new:
             connection.execute(insert(table), new)
-        if changed:
-            connection.execute(
-                update(table)
-                .where(table.c.id == bindparam("row_id"))
-                .values({k: bindparam(f"new_{k}") for k in USER_VALUES}),
-                changed,
-            )
+        update_rows(connection, table, USER_VALUES, changed)
         gone = [row.id for user_id, row in existing.items() if user_id not in checked]
         for start in range(0, len(gone), CHUNK):
             connection.execute(delete(table).where(table.c.id.in_(gone[start : start + CHUNK])))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from licensehub.ledger.tables import service_plans, skus, tenants
 
@@ -74,3 +76,19 @@ def ensure_service_plan(
         )
     )
     return True
+
+
+def update_rows(
+    connection: Connection, table: Table, columns: Sequence[str], rows: list[dict[str, Any]]
+) -> None:
+    """Set `columns` on many rows at once (one executemany): each row is its `id` and the new
+    values by column name."""
+    if not rows:
+        return
+    # Bind names must differ from column names: SQLAlchemy reserves those for SET itself.
+    connection.execute(
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"new_{name}") for name in columns}),
+        [{"row_id": row["id"], **{f"new_{name}": row[name] for name in columns}} for row in rows],
+    )
