@@ -1,5 +1,6 @@
 """The ledger's tables (SQLAlchemy Core), one module per part of the domain."""
 
+from licensehub.ledger.tables.audit import audit_events, sign_in_failures
 from licensehub.ledger.tables.backup import backup_organizations, backup_protected_users
 from licensehub.ledger.tables.base import metadata
 from licensehub.ledger.tables.catalog import service_plans, sku_service_plans, skus
@@ -30,6 +31,7 @@ from licensehub.ledger.tables.voice import (
 __all__ = [
     "api_clients",
     "assignment_disabled_plans",
+    "audit_events",
     "backup_organizations",
     "backup_protected_users",
     "imports",
@@ -42,6 +44,7 @@ __all__ = [
     "refresh_tokens",
     "service_plans",
     "service_secrets",
+    "sign_in_failures",
     "sku_service_plans",
     "skus",
     "subscriptions",
