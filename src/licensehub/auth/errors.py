@@ -14,6 +14,7 @@ OAUTH_ERRORS = {
     "unauthorized_client",
     "unsupported_grant_type",
     "invalid_scope",
+    "slow_down",  # RFC 8628 3.5: the client must wait before trying again
 }
 BY_STATUS = {400: "invalid_request", 401: "invalid_client"}
 

@@ -6,15 +6,18 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel
 
+from licensehub.audit.middleware import note
 from licensehub.auth.grants import InvalidGrant, client_credentials_grant
 from licensehub.auth.scope import app_keys, public
+from licensehub.auth.throttle import Throttled
 from licensehub.auth.tokens import scope_of
+from licensehub.kit.clock import Now
 from licensehub.kit.dependencies import Ledger
-from licensehub.kit.errors import ApiError, InvalidParameter
+from licensehub.kit.errors import ApiError, InvalidParameter, TooManyRequests, render
 
 PREFIXES = ("/oauth2",)
 
@@ -39,17 +42,23 @@ def token_lifetime(request: Request) -> timedelta:
     "/oauth2/token",
     response_model=AccessToken,
     summary="Get a token for an API client (client_credentials)",
-    responses={400: {"description": "Malformed request"}, 401: {"description": "Bad client"}},
+    responses={
+        400: {"description": "Malformed request"},
+        401: {"description": "Bad client"},
+        429: {"description": "Too many failed sign-ins"},
+    },
 )
 @public("how an API client gets its token")
 def oauth2_token(
     request: Request,
     ledger: Ledger,
+    now: Now,
     grant_type: Annotated[str, Form()],
     basic_credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
     client_id: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
-) -> JSONResponse:
+) -> Response:
+    note(request, action=f"token.{grant_type}"[:64])
     if grant_type != "client_credentials":
         raise InvalidParameter(
             f"grant_type {grant_type!r} is not supported here; use client_credentials",
@@ -59,17 +68,25 @@ def oauth2_token(
         client_id, client_secret = basic_credentials.username, basic_credentials.password
     if not client_id or not client_secret:
         raise InvalidParameter("client_id and client_secret are required")
+    note(request, actor=client_id)
     try:
         tokens = client_credentials_grant(
-            ledger, app_keys(request), client_id, client_secret, token_lifetime(request)
+            ledger, app_keys(request), client_id, client_secret, token_lifetime(request), now
         )
+    except Throttled as exc:
+        raise TooManyRequests(
+            exc.message, code="slow_down", headers={"Retry-After": str(exc.retry_after)}
+        ) from None
     except InvalidGrant as exc:
-        raise ApiError(
+        # Answered, not raised: the failure the throttle just counted must be committed.
+        error = ApiError(
             str(exc),
             status_code=401,
             code="invalid_client",
             headers={"WWW-Authenticate": 'Basic realm="licensehub"'},
-        ) from None
+        )
+        return render(request, error)
+    request.state.principal = tokens.principal
     body = AccessToken(
         access_token=tokens.access_token,
         expires_in=tokens.expires_in,

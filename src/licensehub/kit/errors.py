@@ -85,9 +85,24 @@ class PayloadTooLarge(ApiError):
     code = "payload_too_large"
 
 
+class UriTooLong(ApiError):
+    status_code = 414
+    code = "uri_too_long"
+
+
 class UnsupportedMediaType(ApiError):
     status_code = 415
     code = "unsupported_media_type"
+
+
+class TooManyRequests(ApiError):
+    status_code = 429
+    code = "too_many_requests"
+
+
+class HeadersTooLarge(ApiError):
+    status_code = 431
+    code = "request_header_fields_too_large"
 
 
 class ServiceUnavailable(ApiError):
