@@ -11,6 +11,8 @@ from fastapi.responses import Response
 from sqlalchemy.exc import DataError, IntegrityError
 
 from licensehub import __version__, health, live_platform, partner_center, veeam
+from licensehub.audit import router as audit_router
+from licensehub.audit.middleware import AuditWrites
 from licensehub.auth import router as auth_router
 from licensehub.auth.errors import oauth_error
 from licensehub.auth.keys import KeyRing, KeysUnavailable
@@ -53,6 +55,7 @@ ROUTERS = (
     imports_router.router,
     live_platform_router.router,
     live_platform_writes.router,
+    audit_router.router,
 )
 
 
@@ -117,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The OpenAPI document lists every public path template, however routers are nested.
     app.add_middleware(CaseInsensitivePaths, paths=lambda: app.openapi()["paths"].keys())
     app.add_middleware(PartnerCenterHeaders, prefixes=partner_center.PREFIXES)
+    app.add_middleware(AuditWrites)
     app.add_middleware(RequestContext)
     app.add_middleware(ForwardedHeaders, trusted=settings.forwarded_allow_ips)
     return app

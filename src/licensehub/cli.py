@@ -16,6 +16,7 @@ from rich.table import Table
 
 from licensehub import __version__
 from licensehub.app import create_app
+from licensehub.audit import commands as audit_commands
 from licensehub.auth import commands as auth_commands
 from licensehub.auth.commands import cli_principal
 from licensehub.auth.keys import load_keys
@@ -160,6 +161,7 @@ main.add_command(auth_commands.user)
 main.add_command(auth_commands.client)
 main.add_command(import_commands.import_files)
 main.add_command(import_commands.list_imports)
+main.add_command(audit_commands.show_audit)
 
 
 @main.group(help="The ledger's schema.\n" + STORAGE_HELP)

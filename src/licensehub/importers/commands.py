@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import uuid
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from licensehub.audit.events import cli_actor, cli_event, record
 from licensehub.auth.principals import Principal, UnknownScope, resolve_partner
 from licensehub.auth.scope import TenantScope
 from licensehub.importers import REGISTRY
@@ -93,25 +93,23 @@ def import_files(
             partner_id=partner_id,
             options=options,
         )
+        target = "licensehub import " + " ".join([kind, *(path.name for path in files)])
         try:
             if console.is_terminal:
                 with terminal_progress(request, console) as progress:
-                    outcome = run_import(engine, request, actor(), progress)
+                    outcome = run_import(engine, request, cli_actor(), progress)
             else:
                 sink: ProgressSink = NoProgress()
-                outcome = run_import(engine, request, actor(), sink)
+                outcome = run_import(engine, request, cli_actor(), sink)
         except ImportFailed as failure:
+            detail = f"import #{failure.import_id}: {failure}"
+            record(engine, cli_event(f"import.{kind}", target, "refused", detail))
             raise click.ClickException(
                 f"import #{failure.import_id} failed, nothing changed: {failure}"
             ) from None
+        detail = f"import #{outcome.import_id}: {outcome.summary(kind)}"
+        record(engine, cli_event(f"import.{kind}", target, "succeeded", detail))
     click.echo(outcome.summary(kind))
-
-
-def actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 @click.command("imports", help="List the latest imports: when, what, by whom, with what result.")

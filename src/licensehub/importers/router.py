@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import Row, select
 from starlette.datastructures import UploadFile
 
+from licensehub.audit.middleware import note
 from licensehub.auth.principals import Principal
 from licensehub.auth.scope import Scoped, TenantScope, WritePrincipal
 from licensehub.importers import REGISTRY
@@ -153,6 +154,7 @@ async def post_import(
         uuid.UUID | None, Query(description="veeam: the backup organization.")
     ] = None,
 ) -> JSONResponse:
+    note(request, action=f"import.{kind}"[:64])
     if kind not in REGISTRY:
         raise NotFound(f"No importer for {kind!r}; use one of {', '.join(sorted(REGISTRY))}.")
     if kind == "catalog" and principal.kind != "operator":
@@ -183,7 +185,9 @@ async def post_import(
                 run_import, engine, import_request, f"principal:{principal.name}", NoProgress()
             )
         except ImportFailed as failure:
+            note(request, detail=f"import #{failure.import_id}: {failure}")
             raise error_for(failure) from None
+    note(request, detail=f"import #{outcome.import_id}: {outcome.summary(kind)}")
     with engine.connect() as connection:
         row = connection.execute(select(imports).where(imports.c.id == outcome.import_id)).one()
     body = record_body(row).model_dump() | {
