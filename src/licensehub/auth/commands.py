@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import click
@@ -9,6 +10,7 @@ from rich.console import Console
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
+from licensehub.auth.entra_links import link_identity
 from licensehub.auth.keys import load_keys
 from licensehub.auth.principals import (
     Principal,
@@ -120,7 +122,10 @@ def create_token(
     click.echo(access)
 
 
-@click.group(help="Password users: sign in with POST /v6/token (grant_type=password).")
+@click.group(
+    help="Password users: sign in with POST /v6/token (grant_type=password); Entra ID users: "
+    "call with a bearer token of Entra ID."
+)
 def user() -> None:
     pass
 
@@ -146,6 +151,59 @@ def create_user(
     except IntegrityError as exc:  # said plainly: the statement would show the password hash
         raise click.ClickException(explain(exc).message) from None
     console.print(f"created {describe(principal)}")
+
+
+@user.command(
+    "entra",
+    help="Create a principal that Entra ID tokens of one account (--object) or of a whole "
+    "directory sign in as; without a scope, an operator. A whole directory may only read.",
+)
+@click.argument("name")
+@click.option(
+    "--directory",
+    required=True,
+    type=click.UUID,
+    metavar="TENANT_ID",
+    help="The Entra tenant id (the tokens' tid); it must be in LICENSEHUB_OIDC_TENANTS.",
+)
+@click.option(
+    "--object",
+    "object_id",
+    type=click.UUID,
+    metavar="OBJECT_ID",
+    help="The account's object id (the tokens' oid): a user or an app's service principal. "
+    "Without it, every account of the directory.",
+)
+@tenant_option
+@partner_option
+@write_option
+def link_entra_identity(
+    name: str,
+    directory: uuid.UUID,
+    object_id: uuid.UUID | None,
+    tenant: str | None,
+    partner: str | None,
+    write: bool,
+) -> None:
+    if object_id is None and write:
+        raise click.UsageError("a whole directory may only read: give --object to allow writes")
+    settings = Settings()
+    url, migrate = ledger_url(settings, demo=False)
+    try:
+        with open_ledger(url, migrate) as engine, engine.begin() as connection:
+            partner_id, tenant_id = scope_ids(connection, tenant, partner)
+            principal = create_principal(
+                connection, name, partner_id=partner_id, tenant_id=tenant_id, can_write=write
+            )
+            link_identity(connection, principal, directory, object_id)
+    except IntegrityError as exc:
+        raise click.ClickException(explain(exc).message) from None
+    who = f"account {object_id}" if object_id else "every account"
+    console.print(f"created {describe(principal)} for {who} of Entra directory {directory}")
+    if directory not in settings.oidc_tenants:
+        console.print(
+            f"note: {directory} is not in LICENSEHUB_OIDC_TENANTS; its tokens are refused"
+        )
 
 
 @click.group(help="API clients: sign in with POST /oauth2/token (client_credentials).")

@@ -14,7 +14,10 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy.exc import SQLAlchemyError
 
+from licensehub.auth.entra import EntraVerifier
+from licensehub.auth.entra_links import linked_principal
 from licensehub.auth.keys import Keys, KeysUnavailable
 from licensehub.auth.principals import Principal
 from licensehub.auth.tokens import InvalidToken, principal_from_token
@@ -29,15 +32,14 @@ bearer = HTTPBearer(
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="licensehub"'}
 INVALID = {"WWW-Authenticate": 'Bearer realm="licensehub", error="invalid_token"'}
+UNREACHABLE = "The ledger is unreachable or its schema is not current (`licensehub db upgrade`)."
 
 
 def app_keys(request: Request) -> Keys:
     try:
         keys: Keys = request.app.state.keyring.get()
     except KeysUnavailable:
-        raise ServiceUnavailable(
-            "The ledger is unreachable or its schema is not current (`licensehub db upgrade`)."
-        ) from None
+        raise ServiceUnavailable(UNREACHABLE) from None
     return keys
 
 
@@ -47,12 +49,43 @@ def authenticate(
 ) -> Principal:
     if credentials is None:
         raise Unauthorized("A bearer token is required.", headers=CHALLENGE)
+    token = credentials.credentials
     try:
-        principal = principal_from_token(app_keys(request), credentials.credentials)
+        try:
+            principal = principal_from_token(app_keys(request), token)
+        except InvalidToken:
+            principal = entra_principal(request, token)
     except InvalidToken:
         # The same answer for every kind of bad token: no hints for whoever forged it.
         raise Unauthorized("The token is invalid or expired.", headers=INVALID) from None
     request.state.principal = principal
+    return principal
+
+
+def entra_verifier(request: Request) -> EntraVerifier | None:
+    """Made on first use from the app's settings; None while Entra ID sign-in is off."""
+    state = request.app.state
+    if not hasattr(state, "entra_verifier"):  # a race makes two alike; one is kept
+        state.entra_verifier = EntraVerifier.from_settings(state.settings)
+    verifier: EntraVerifier | None = state.entra_verifier
+    return verifier
+
+
+def entra_principal(request: Request, token: str) -> Principal:
+    """The principal linked to the identity of an Entra ID token. An identity linked to no
+    one is refused like a bad token (401, not 403): a valid Entra token is no licensehub
+    credential until an operator links it, and the answer should not say it was valid."""
+    verifier = entra_verifier(request)
+    if verifier is None:
+        raise InvalidToken("Entra ID sign-in is off")
+    identity = verifier.identity(token)
+    try:
+        with request.app.state.engine.connect() as connection:
+            principal = linked_principal(connection, identity)
+    except SQLAlchemyError:
+        raise ServiceUnavailable(UNREACHABLE) from None
+    if principal is None:
+        raise InvalidToken("identity linked to no principal, or to a disabled one")
     return principal
 
 

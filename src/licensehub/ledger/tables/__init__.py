@@ -7,6 +7,7 @@ from licensehub.ledger.tables.catalog import service_plans, sku_service_plans, s
 from licensehub.ledger.tables.imports import imports
 from licensehub.ledger.tables.principals import (
     api_clients,
+    entra_identities,
     password_credentials,
     principals,
     refresh_tokens,
@@ -34,6 +35,7 @@ __all__ = [
     "audit_events",
     "backup_organizations",
     "backup_protected_users",
+    "entra_identities",
     "imports",
     "license_assignments",
     "license_usage",

@@ -1,9 +1,19 @@
 """Who may call the API. Every principal sees everything (operator), one partner's customers
 (partner), or one tenant (customer); the check keeps the scope columns honest."""
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table, false
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    UniqueConstraint,
+    false,
+)
 
-from licensehub.ledger.tables.base import BigId, UtcDateTime, id_column, metadata, utcnow
+from licensehub.ledger.tables.base import GUID, BigId, UtcDateTime, id_column, metadata, utcnow
 
 PRINCIPAL_KINDS = ("operator", "partner", "customer")
 
@@ -59,6 +69,35 @@ api_clients = Table(
     Column("client_id", String(64), nullable=False, unique=True),
     Column("secret_hash", String(128), nullable=False),
     Column("created_at", UtcDateTime, nullable=False, default=utcnow),
+)
+
+# Entra ID sign-in: which principal a bearer token of Entra ID stands for. An identity is its
+# directory (the token's `tid`) and its object id (`oid`); a row without an object id stands
+# for every identity of the directory, and a row naming the object wins over it.
+entra_identities = Table(
+    "entra_identities",
+    metadata,
+    id_column(),
+    Column(
+        "principal_id",
+        BigId,
+        ForeignKey("principals.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("directory_id", GUID, nullable=False),
+    Column("object_id", GUID),
+    Column("created_at", UtcDateTime, nullable=False, default=utcnow),
+    UniqueConstraint("directory_id", "object_id"),
+)
+
+# NULLs never collide in a unique constraint: a partial index keeps one whole-directory row.
+Index(
+    "uq_entra_identities_whole_directory",
+    entra_identities.c.directory_id,
+    unique=True,
+    sqlite_where=entra_identities.c.object_id.is_(None),
+    postgresql_where=entra_identities.c.object_id.is_(None),
 )
 
 # Refresh tokens are single-use: each refresh spends one and issues the next.
