@@ -6,7 +6,9 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from sqlalchemy.exc import DataError, IntegrityError
 
@@ -21,7 +23,9 @@ from licensehub.importers.runner import OUT_OF_RANGE
 from licensehub.kit import errors
 from licensehub.kit.case_insensitive_paths import CaseInsensitivePaths
 from licensehub.kit.forwarded import ForwardedHeaders
+from licensehub.kit.limits import RequestLimits
 from licensehub.kit.request_context import RequestContext
+from licensehub.kit.security_headers import SecurityHeaders
 from licensehub.ledger.database import make_engine
 from licensehub.ledger.integrity import explain
 from licensehub.live_platform import router as live_platform_router
@@ -35,6 +39,8 @@ from licensehub.settings import Settings
 from licensehub.veeam import organizations as veeam_organizations
 from licensehub.veeam import router as veeam_router
 from licensehub.veeam.errors import veeam_error
+
+log = structlog.get_logger("licensehub.app")
 
 DESCRIPTION = """\
 One ledger of the Microsoft cloud licenses a partner's customer tenants hold, served over the
@@ -59,6 +65,26 @@ ROUTERS = (
 )
 
 
+# Bearer tokens, not cookies: no credentials mode. The vendors' tracking headers pass both ways.
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "X-Correlation-ID",
+    "MS-CorrelationId",
+    "MS-RequestId",
+    "MS-CV",
+]
+CORS_RESPONSE_HEADERS = [
+    "X-Correlation-ID",
+    "MS-CorrelationId",
+    "MS-RequestId",
+    "MS-CV",
+    "Retry-After",
+    "Location",
+]
+
+
 def error_styles() -> errors.ErrorStyles:
     styles = errors.ErrorStyles()
     for prefixes, style in (
@@ -77,6 +103,19 @@ async def unstorable_value(request: Request, exc: Exception) -> Response:
     return errors.render(
         request, errors.InvalidParameter(OUT_OF_RANGE[0].upper() + OUT_OF_RANGE[1:] + ".")
     )
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    """A bug: the client gets the vendor's error body with nothing of the cause; the log gets
+    the traceback, under the request's correlation id."""
+    log.exception("unexpected error", path=request.url.path)
+    error = errors.ApiError(
+        "An unexpected error occurred; it has been logged under the correlation id "
+        f"{getattr(request.state, 'correlation_id', '')}.",
+        status_code=500,
+        code="internal_error",
+    )
+    return errors.render(request, error)
 
 
 async def ledger_conflict(request: Request, exc: Exception) -> Response:
@@ -113,14 +152,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(IntegrityError, ledger_conflict)
     app.add_exception_handler(DataError, unstorable_value)
     app.add_exception_handler(OverflowError, unstorable_value)
+    app.add_exception_handler(Exception, unexpected_error)
     for router in ROUTERS:
         app.include_router(router)
 
-    # Outermost first: the proxy's view of the request, then the id and log line, then routing.
+    add_middleware(app, settings)
+    return app
+
+
+def add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Listed innermost first (each one added wraps the ones before): read bottom-up, the
+    proxy's view of the request, the id and log line, security headers and CORS on every
+    answer, the audit of writes (refused ones too), the size limits, then routing."""
     # The OpenAPI document lists every public path template, however routers are nested.
     app.add_middleware(CaseInsensitivePaths, paths=lambda: app.openapi()["paths"].keys())
     app.add_middleware(PartnerCenterHeaders, prefixes=partner_center.PREFIXES)
+    app.add_middleware(
+        RequestLimits,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        upload_prefixes=imports_router.PREFIXES,
+    )
     app.add_middleware(AuditWrites)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_RESPONSE_HEADERS,
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
     app.add_middleware(ForwardedHeaders, trusted=settings.forwarded_allow_ips)
-    return app

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import uuid
 from pathlib import Path
 from typing import Annotated
 
 from platformdirs import user_data_path
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -36,6 +37,25 @@ class Settings(BaseSettings):
     forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["127.0.0.1", "::1"]
     )
+    # Bodies of API requests, and files uploaded to POST /imports (streamed to disk).
+    max_body_bytes: int = Field(default=1 << 20, ge=1024)
+    max_upload_bytes: int = Field(default=2 << 30, ge=1024)
+    # Browser origins allowed to call the API (CORS), comma-separated; none by default.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Entra ID sign-in (auth/entra.py), off while the issuer is unset. Entra's issuer names the
+    # tenant, so "{tenantid}" in it stands for the token's own tid.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_tenants: Annotated[list[uuid.UUID], NoDecode] = Field(default_factory=list)
+    # Unset: the jwks_uri of the issuer's discovery document.
+    oidc_jwks_url: str | None = None
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("forwarded_allow_ips", mode="before")
     @classmethod
@@ -46,6 +66,22 @@ class Settings(BaseSettings):
             if item != "*":
                 ipaddress.ip_network(item, strict=False)  # a ValueError names the bad entry
         return value
+
+    @field_validator("oidc_tenants", mode="before")
+    @classmethod
+    def split_tenants(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def oidc_is_complete(self) -> Settings:
+        # Half a configuration would accept too much (any audience) or nothing at all.
+        if self.oidc_issuer and not (self.oidc_audience and self.oidc_tenants):
+            raise ValueError(
+                "LICENSEHUB_OIDC_ISSUER needs LICENSEHUB_OIDC_AUDIENCE and LICENSEHUB_OIDC_TENANTS"
+            )
+        return self
 
     @property
     def ledger_url(self) -> str:

@@ -37,6 +37,8 @@ from licensehub.ledger.integrity import LedgerConflict
 from licensehub.ledger.tables import imports
 from licensehub.ledger.tables.base import utcnow
 
+PREFIXES = ("/imports",)
+
 router = APIRouter(tags=["imports"])
 
 CHUNK = 1 << 20
