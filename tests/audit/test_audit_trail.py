@@ -235,3 +235,22 @@ def test_the_cli_shows_the_trail(api: TestClient, demo_url: str) -> None:
     table = CliRunner().invoke(main, ["audit", "--limit", "5"], env=env | {"COLUMNS": "200"})
     assert table.exit_code == 0
     assert "token.password" in table.stdout
+
+
+def test_credentials_and_tokens_made_with_the_cli(demo_url: str, demo_engine: Engine) -> None:
+    env = {"LICENSEHUB_DATABASE_URL": demo_url}
+    directory = str(uuid.uuid4())
+    commands = {
+        "principal.create_user": ["user", "create", "cli-ann", "--password", "pw-123456"],
+        "principal.create_client": ["client", "create", "cli-robot", "--write"],
+        "principal.link_entra": ["user", "entra", "cli-staff", "--directory", directory],
+        "token.cli": ["token", "create"],
+    }
+    for action, args in commands.items():
+        result = CliRunner().invoke(main, args, env=env)
+        assert result.exit_code == 0, result.output
+        event = last_event(demo_engine)
+        assert (event["action"], event["outcome"]) == (action, "succeeded")
+        assert event["actor"].startswith("cli")
+        assert event["target"] == "licensehub " + " ".join(args[:2])
+    assert "pw-123456" not in json.dumps(events(demo_engine), default=str)

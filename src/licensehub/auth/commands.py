@@ -10,6 +10,7 @@ from rich.console import Console
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
+from licensehub.audit.events import cli_event, record_in
 from licensehub.auth.entra_links import link_identity
 from licensehub.auth.keys import load_keys
 from licensehub.auth.principals import (
@@ -69,6 +70,11 @@ def describe(principal: Principal) -> str:
     return f"{principal.kind} '{principal.name}' ({scope}, {scope_of(principal)})"
 
 
+def audit(connection: Connection, action: str, command: str, principal: Principal) -> None:
+    """Recorded with the change itself: a credential made from the CLI is in the trail."""
+    record_in(connection, cli_event(action, command, "succeeded", detail=describe(principal)))
+
+
 def cli_principal(
     connection: Connection, partner_id: int | None, tenant_id: int | None, write: bool
 ) -> Principal:
@@ -118,6 +124,7 @@ def create_token(
         principal = cli_principal(connection, partner_id, tenant_id, write)
         keys = load_keys(connection, secret)
         access, _, expires = issue_access_token(keys, principal, timedelta(seconds=lifetime))
+        audit(connection, "token.cli", "licensehub token create", principal)
     console.print(f"token for {describe(principal)}, valid until {expires:%Y-%m-%d %H:%M} UTC")
     click.echo(access)
 
@@ -148,6 +155,7 @@ def create_user(
                 connection, username, partner_id=partner_id, tenant_id=tenant_id, can_write=write
             )
             add_password_user(connection, principal, username, password)
+            audit(connection, "principal.create_user", "licensehub user create", principal)
     except IntegrityError as exc:  # said plainly: the statement would show the password hash
         raise click.ClickException(explain(exc).message) from None
     console.print(f"created {describe(principal)}")
@@ -196,6 +204,7 @@ def link_entra_identity(
                 connection, name, partner_id=partner_id, tenant_id=tenant_id, can_write=write
             )
             link_identity(connection, principal, directory, object_id)
+            audit(connection, "principal.link_entra", "licensehub user entra", principal)
     except IntegrityError as exc:
         raise click.ClickException(explain(exc).message) from None
     who = f"account {object_id}" if object_id else "every account"
@@ -226,6 +235,7 @@ def create_client(name: str, tenant: str | None, partner: str | None, write: boo
         )
         keys = load_keys(connection, None)
         client_id, secret = add_api_client(connection, principal, keys.client_secret_key)
+        audit(connection, "principal.create_client", "licensehub client create", principal)
     console.print(f"created {describe(principal)}; the secret is shown only now")
     click.echo(f"client_id={client_id}")
     click.echo(f"client_secret={secret}")
