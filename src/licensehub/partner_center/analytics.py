@@ -89,8 +89,11 @@ def stream(
         result = connection.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
             statement
         )
-        for index, row in enumerate(result):
-            yield (b"," if index else b"") + json.dumps(wire_row(row)).encode()
+        # One chunk per batch of rows, not per row: each chunk is a write to the socket.
+        separator = b""
+        for batch in result.partitions():
+            yield separator + ",".join(json.dumps(wire_row(row)) for row in batch).encode()
+            separator = b","
     tail: dict[str, Any] = {"TotalCount": total}
     if next_link:
         tail["@nextLink"] = next_link

@@ -1,0 +1,52 @@
+"""python -m bench [--scale smoke|full] [--store sqlite] [--store postgresql] [--only NAME]"""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+
+from bench import analytics
+from bench.report import Report
+from bench.scale import SCALES
+from bench.stores import StoreUnavailable
+from licensehub.kit.logging import configure as configure_logging
+
+FIGURES = {
+    "analytics": analytics.analytics_at_scale,
+    "growth": analytics.growth,
+}
+
+
+@click.command()
+@click.option("--scale", type=click.Choice(sorted(SCALES)), default="smoke", show_default=True)
+@click.option(
+    "--store",
+    "stores",
+    multiple=True,
+    type=click.Choice(["sqlite", "postgresql"]),
+    default=("sqlite", "postgresql"),
+    show_default=True,
+)
+@click.option("--only", multiple=True, type=click.Choice(sorted(FIGURES)), help="Some figures.")
+def main(scale: str, stores: tuple[str, ...], only: tuple[str, ...]) -> None:
+    configure_logging("WARNING", "console")  # the in-process app's request lines are noise here
+    console = Console(stderr=True)
+    report = Report(scale)
+    for store in stores:
+        for name, run in FIGURES.items():
+            if only and name not in only:
+                continue
+            console.print(f"[bold]{name}[/] on {store} ({scale})")
+            try:
+                run(report, store, SCALES[scale])
+            except StoreUnavailable as exc:
+                console.print(f"[yellow]skipped {store}: {exc}[/]")
+                break
+    Console().print(report.table())
+    console.print(f"written to {report.write()}")
+    missed = [f for f in report.figures if not f.met]
+    if missed:
+        console.print(f"[yellow]{len(missed)} target(s) missed; see the README's Benchmarks[/]")
+
+
+main()

@@ -1,0 +1,136 @@
+"""Figure 1 (analytics at scale) and figure 4 (growth): Partner Center's license usage
+analytics end to end over HTTP, against the same SQL sent straight to the database."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import httpx
+
+from bench.data import UsageData, partner_token, usage_data
+from bench.report import Figure, Report
+from bench.scale import ROWS_PER_TENANT_DAY, Scale
+from bench.server import serving
+from bench.sql_capture import captured_sql, raw_runner
+from bench.stores import database_url
+from bench.timing import paired
+from licensehub.ledger.database import make_engine
+
+USAGE = "/partner/v1/analytics/commercial/usage/license"
+TARGET = 1.25  # end-to-end time at most 1.25x the database's own
+
+
+def queries(data: UsageData, top: int = 10_000) -> dict[str, dict[str, str]]:
+    one = str(data.tenant_ids[len(data.tenant_ids) // 2])
+    rows_per_day = round(data.rows / data.days)
+    last_page = (max(rows_per_day - 1, 0) // top) * top
+    return {
+        "latest date, first page": {"top": str(top)},
+        "groupby=customerTenantId": {"groupby": "customerTenantId", "top": str(top)},
+        "groupby=productName,workloadCode": {"groupby": "productName,workloadCode"},
+        "filter one customerTenantId": {"filter": f"customerTenantId eq '{one}'"},
+        "filter with or and parentheses": {
+            "filter": "(workloadCode eq 'EXO' or workloadCode eq 'TEAMS') and "
+            "(channel eq 'Direct' or productName eq 'Microsoft 365 E5')",
+            "top": str(top),
+        },
+        "last page of a long result": {"top": str(top), "skip": str(last_page)},
+    }
+
+
+def measure(
+    report: Report, store: str, url: str, data: UsageData, scale: Scale, label: str
+) -> dict[str, Figure]:
+    engine = make_engine(url)
+    try:
+        token = partner_token(engine, data.partner_id)
+    finally:
+        engine.dispose()
+    figures = {}
+    with serving(url) as base, httpx.Client(base_url=base, timeout=600) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        for name, params in queries(data).items():
+            path = f"{USAGE}?{urlencode(params)}"
+            statements = captured_sql(url, path, token)
+            run_sql, close = raw_runner(url, statements)
+
+            def end_to_end(path: str = path) -> None:
+                response = client.get(path, headers=headers)
+                response.raise_for_status()
+
+            try:
+                ours, theirs = paired(end_to_end, run_sql, scale.repeats)
+            finally:
+                close()
+            figure = Figure(
+                figure=f"{label}: {name}",
+                store=store,
+                licensehub=ours * 1000,
+                baseline=theirs * 1000,
+                unit="ms",
+                target=TARGET,
+                direction="at_most",
+                notes={"usage_rows": data.rows, "tenants": data.tenants, "path": path,
+                       "statements": len(statements)},
+            )  # fmt: skip
+            report.add(figure)
+            figures[name] = figure
+    return figures
+
+
+def ledger(store: str, scale: Scale, rows: int) -> tuple[str, UsageData]:
+    tenants = scale.tenants(rows)
+    url = database_url(store, f"licensehub_bench_usage_{tenants}x{scale.days}")
+    engine = make_engine(url)
+    try:
+        data = usage_data(engine, tenants, scale.days, ROWS_PER_TENANT_DAY)
+    finally:
+        engine.dispose()
+    return url, data
+
+
+def analytics_at_scale(report: Report, store: str, scale: Scale) -> None:
+    url, data = ledger(store, scale, scale.usage_rows[store])
+    measure(report, store, url, data, scale, f"analytics {data.rows / 1e6:.1f}M rows")
+
+
+def growth(report: Report, store: str, scale: Scale) -> None:
+    """Figure 4: the same queries at growing sizes. A single-tenant filter must stay flat
+    (at most 1.5x from the smallest to the largest size, an index does the work) and a full
+    groupby grow no faster than the rows (time ratio at most the rows ratio)."""
+    sizes = [rows for rows in scale.growth_rows if rows <= scale.usage_rows[store]]
+    if len(sizes) < 2:
+        return
+    timings: dict[int, tuple[float, float]] = {}
+    for rows in sizes:
+        url, data = ledger(store, scale, rows)
+        figures = measure(report, store, url, data, scale, f"growth {rows / 1e6:.1f}M rows")
+        timings[data.rows] = (
+            figures["filter one customerTenantId"].licensehub,
+            figures["groupby=customerTenantId"].licensehub,
+        )
+    smallest, largest = min(timings), max(timings)
+    report.add(
+        Figure(
+            figure=f"growth {smallest / 1e6:.1f}M to {largest / 1e6:.1f}M: one-tenant filter",
+            store=store,
+            licensehub=timings[largest][0],
+            baseline=timings[smallest][0],
+            unit="ms",
+            target=1.5,
+            direction="at_most",
+            notes={"meaning": "time at the largest size / time at the smallest"},
+        )
+    )
+    report.add(
+        Figure(
+            figure=f"growth {smallest / 1e6:.1f}M to {largest / 1e6:.1f}M: full groupby",
+            store=store,
+            licensehub=timings[largest][1],
+            baseline=timings[smallest][1],
+            unit="ms",
+            target=round(largest / smallest, 2),
+            direction="at_most",
+            notes={"meaning": "time ratio must not exceed the rows ratio (linear)"},
+        )
+    )
