@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel
 
@@ -16,8 +16,7 @@ from licensehub.auth.scope import app_keys, public
 from licensehub.auth.throttle import Throttled
 from licensehub.auth.tokens import scope_of
 from licensehub.kit.clock import Now
-from licensehub.kit.dependencies import Ledger
-from licensehub.kit.errors import ApiError, InvalidParameter, TooManyRequests, render
+from licensehub.kit.errors import ApiError, InvalidParameter, TooManyRequests
 
 PREFIXES = ("/oauth2",)
 
@@ -51,13 +50,12 @@ def token_lifetime(request: Request) -> timedelta:
 @public("how an API client gets its token")
 def oauth2_token(
     request: Request,
-    ledger: Ledger,
     now: Now,
     grant_type: Annotated[str, Form()],
     basic_credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
     client_id: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
-) -> Response:
+) -> JSONResponse:
     note(request, action=f"token.{grant_type}"[:64])
     if grant_type != "client_credentials":
         raise InvalidParameter(
@@ -71,21 +69,24 @@ def oauth2_token(
     note(request, actor=client_id)
     try:
         tokens = client_credentials_grant(
-            ledger, app_keys(request), client_id, client_secret, token_lifetime(request), now
+            request.app.state.engine,
+            app_keys(request),
+            client_id,
+            client_secret,
+            token_lifetime(request),
+            now,
         )
     except Throttled as exc:
         raise TooManyRequests(
             exc.message, code="slow_down", headers={"Retry-After": str(exc.retry_after)}
         ) from None
     except InvalidGrant as exc:
-        # Answered, not raised: the failure the throttle just counted must be committed.
-        error = ApiError(
+        raise ApiError(
             str(exc),
             status_code=401,
             code="invalid_client",
             headers={"WWW-Authenticate": 'Basic realm="licensehub"'},
-        )
-        return render(request, error)
+        ) from None
     request.state.principal = tokens.principal
     body = AccessToken(
         access_token=tokens.access_token,

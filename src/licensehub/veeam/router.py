@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from licensehub.audit.middleware import note
@@ -14,13 +14,11 @@ from licensehub.auth.grants import InvalidGrant, password_grant, refresh_grant
 from licensehub.auth.scope import app_keys, public
 from licensehub.auth.throttle import Throttled
 from licensehub.kit.clock import Now
-from licensehub.kit.dependencies import Ledger
 from licensehub.kit.errors import (
     InvalidParameter,
     TooManyRequests,
     Unauthorized,
     UnsupportedMediaType,
-    render,
 )
 from licensehub.veeam.schemas import OAuthTokenResponse, RESTExceptionInfo, TokenRequest
 
@@ -71,29 +69,27 @@ async def token_request(request: Request) -> TokenRequest:
 @public("how a Veeam client signs in")
 def token(
     request: Request,
-    ledger: Ledger,
     now: Now,
     body: Annotated[TokenRequest, Depends(token_request)],
-) -> Response:
-    keys = app_keys(request)
+) -> JSONResponse:
+    keys, engine = app_keys(request), request.app.state.engine
     lifetime = timedelta(seconds=request.app.state.settings.token_lifetime_seconds)
     note(request, action=f"token.{body.grant_type}"[:64], actor=body.username)
     try:
         if body.grant_type == "password":
             if not body.username or body.password is None:
                 raise InvalidParameter("username and password are required.")
-            tokens = password_grant(ledger, keys, body.username, body.password, lifetime, now)
+            tokens = password_grant(engine, keys, body.username, body.password, lifetime, now)
         elif body.grant_type == "refresh_token":
             if not body.refresh_token:
                 raise InvalidParameter("refresh_token is required.")
-            tokens = refresh_grant(ledger, keys, body.refresh_token, lifetime)
+            tokens = refresh_grant(engine, keys, body.refresh_token, lifetime)
         else:
             raise InvalidParameter(f"grant_type {body.grant_type} is not supported.")
     except Throttled as exc:
         raise TooManyRequests(exc.message, headers={"Retry-After": str(exc.retry_after)}) from None
     except InvalidGrant as exc:
-        # Answered, not raised: the failure the throttle just counted must be committed.
-        return render(request, Unauthorized(str(exc)))
+        raise Unauthorized(str(exc)) from None
     request.state.principal = tokens.principal
     assert tokens.refresh_token is not None
     response = OAuthTokenResponse.model_validate(
