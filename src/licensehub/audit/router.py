@@ -11,7 +11,7 @@ from sqlalchemy import Row
 
 from licensehub.audit.queries import AuditQuery, audit_events_matching
 from licensehub.auth.scope import CurrentPrincipal, unscoped
-from licensehub.kit.dependencies import Ledger
+from licensehub.kit.dependencies import LedgerReader
 from licensehub.kit.errors import Forbidden
 
 router = APIRouter(tags=["audit"])
@@ -53,7 +53,7 @@ def record_body(row: Row[Any]) -> AuditRecord:
 )
 @unscoped("the audit trail spans every tenant: operators only, checked in the endpoint")
 def list_audit_events(
-    ledger: Ledger,
+    ledger: LedgerReader,
     principal: CurrentPrincipal,
     since: Annotated[datetime | None, Query(description="From this time (inclusive).")] = None,
     until: Annotated[datetime | None, Query(description="Before this time.")] = None,

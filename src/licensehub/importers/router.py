@@ -31,7 +31,7 @@ from licensehub.importers.base import (
 )
 from licensehub.importers.commands import PERIODS
 from licensehub.importers.runner import ImportFailed, run_import
-from licensehub.kit.dependencies import Ledger
+from licensehub.kit.dependencies import LedgerReader
 from licensehub.kit.errors import ApiError, Conflict, Forbidden, InvalidParameter, NotFound
 from licensehub.ledger.integrity import LedgerConflict
 from licensehub.ledger.tables import imports
@@ -216,7 +216,7 @@ def error_for(failure: ImportFailed) -> ApiError:
 
 @router.get("/imports", response_model=list[ImportRecord], summary="The latest imports")
 def list_imports(
-    ledger: Ledger,
+    ledger: LedgerReader,
     scope: Scoped,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> list[ImportRecord]:
@@ -226,7 +226,7 @@ def list_imports(
 
 @router.get("/imports/{import_id}", response_model=ImportRecord, summary="One import")
 def get_import(
-    ledger: Ledger, scope: Scoped, import_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+    ledger: LedgerReader, scope: Scoped, import_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 ) -> ImportRecord:
     row = ledger.execute(visible_imports(scope).where(imports.c.id == import_id)).first()
     if row is None:

@@ -1,4 +1,5 @@
-"""Typed dependencies that endpoints declare: the ledger connection of the request."""
+"""Typed dependencies that endpoints declare: the ledger connection of the request, a
+writer's or a reader's."""
 
 from __future__ import annotations
 
@@ -19,3 +20,13 @@ def ledger_connection(request: Request) -> Iterator[Connection]:
 
 
 Ledger = Annotated[Connection, Depends(ledger_connection)]
+
+
+def reader_connection(request: Request) -> Iterator[Connection]:
+    """One read transaction per request, for endpoints that never write: on SQLite it takes
+    no write lock, so readers never queue behind writers or each other."""
+    with request.app.state.engine.connect() as connection, connection.begin():
+        yield connection
+
+
+LedgerReader = Annotated[Connection, Depends(reader_connection)]

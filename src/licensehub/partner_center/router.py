@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy import Row
 
 from licensehub.auth.scope import Scoped
-from licensehub.kit.dependencies import Ledger
+from licensehub.kit.dependencies import LedgerReader
 from licensehub.kit.errors import NotFound
 from licensehub.partner_center import queries
 from licensehub.partner_center.negotiation import negotiate, respond
@@ -77,7 +77,7 @@ def service_plan(row: Row[Any], status: str) -> ServicePlan:
     summary="The customers the caller may see",
 )
 def list_customers(
-    ledger: Ledger,
+    ledger: LedgerReader,
     scope: Scoped,
     size: Annotated[int, Query(ge=1, le=500, description="How many customers at most.")] = 200,
 ) -> Collection[Customer]:
@@ -90,7 +90,7 @@ def list_customers(
 
 
 @router.get("/v1/customers/{customer_id}", response_model=Customer, summary="One customer")
-def get_customer(ledger: Ledger, scope: Scoped, customer_id: CustomerId) -> Customer:
+def get_customer(ledger: LedgerReader, scope: Scoped, customer_id: CustomerId) -> Customer:
     return customer_resource(visible_customer(ledger, scope, customer_id))
 
 
@@ -100,7 +100,7 @@ def get_customer(ledger: Ledger, scope: Scoped, customer_id: CustomerId) -> Cust
     summary="The customer's seats per product SKU",
 )
 def subscribed_skus(
-    ledger: Ledger, scope: Scoped, customer_id: CustomerId, groups: LicenseGroups
+    ledger: LedgerReader, scope: Scoped, customer_id: CustomerId, groups: LicenseGroups
 ) -> Collection[SubscribedSku]:
     tenant = visible_customer(ledger, scope, customer_id)
     items = []
@@ -134,7 +134,7 @@ def subscribed_skus(
     },
 )
 def user_licenses(
-    ledger: Ledger,
+    ledger: LedgerReader,
     scope: Scoped,
     customer_id: CustomerId,
     user_id: Annotated[str, Path(description="The user's object id or userPrincipalName.")],

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Row
 
 from licensehub.auth.scope import Scoped, TenantScope
 from licensehub.kit.clock import Now
-from licensehub.kit.dependencies import Ledger
+from licensehub.kit.dependencies import LedgerReader
 from licensehub.kit.errors import NotFound
 from licensehub.veeam import queries
 from licensehub.veeam.errors import VeeamJSON
@@ -91,7 +91,7 @@ def composed(request: Request, row: Row[Any]) -> RestOrganizationComposed:
     summary="The organizations the caller may see",
 )
 def get_organizations(
-    request: Request, ledger: Ledger, scope: Scoped, extended_view: ExtendedView = True
+    request: Request, ledger: LedgerReader, scope: Scoped, extended_view: ExtendedView = True
 ) -> list[RestOrganizationComposed]:
     return [composed(request, row) for row in queries.all_organizations(ledger, scope)]
 
@@ -104,7 +104,7 @@ def get_organizations(
 )
 def get_organization(
     request: Request,
-    ledger: Ledger,
+    ledger: LedgerReader,
     scope: Scoped,
     organization_id: OrganizationId,
     extended_view: ExtendedView = True,
@@ -119,7 +119,7 @@ def get_organization(
     summary="How many licenses the organization's users consume, and how many are new",
 )
 def get_licensing_information(
-    ledger: Ledger, scope: Scoped, now: Now, organization_id: OrganizationId
+    ledger: LedgerReader, scope: Scoped, now: Now, organization_id: OrganizationId
 ) -> RESTOrganizationLicensingInformation:
     counts = queries.licensing_information(ledger, find(ledger, scope, organization_id), now)
     return RESTOrganizationLicensingInformation(
@@ -154,7 +154,7 @@ def licensed_user(request: Request, found: queries.LicensedUser) -> RESTLicensed
 )
 def get_licensed_users(
     request: Request,
-    ledger: Ledger,
+    ledger: LedgerReader,
     scope: Scoped,
     now: Now,
     organization_id: Annotated[
