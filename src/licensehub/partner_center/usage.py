@@ -12,6 +12,7 @@ from sqlalchemy import BigInteger, ColumnElement, Connection, Select, cast, func
 from licensehub.auth.scope import TenantScope
 from licensehub.ledger.tables import license_usage, tenants
 from licensehub.partner_center.filters import Expr, to_sql
+from licensehub.partner_center.json_rows import DateTimeText, GuidText, JsonObject
 
 usage_with_tenant = license_usage.join(tenants, tenants.c.id == license_usage.c.tenant_id)
 
@@ -63,18 +64,28 @@ def conditions(scope: TenantScope, query: UsageQuery) -> list[ColumnElement[bool
     ]
 
 
+def wire(field: str) -> ColumnElement[Any]:
+    """A field as Partner Center writes it: GUIDs as text, the rest as stored."""
+    column = COLUMNS[field]
+    return GuidText(column) if field in ("customerTenantId", "productId") else column
+
+
 def page(scope: TenantScope, query: UsageQuery) -> Select[Any]:
+    """The page's rows, each one JSON object as text (see json_rows). The page's table says
+    licensesActive, its example licenseActive: both are served."""
     where = conditions(scope, query)
     if query.groupby:
-        keys = [COLUMNS[field].label(field) for field in query.groupby]
+        # PostgreSQL sums bigints as numeric: back to a whole number for JSON.
+        active = cast(func.sum(license_usage.c.licenses_active), BigInteger)
+        qualified = cast(func.sum(license_usage.c.licenses_qualified), BigInteger)
+        fields = {field: wire(field) for field in query.groupby}
         statement = (
             select(
-                *keys,
-                # PostgreSQL sums bigints as numeric: back to a whole number for JSON.
-                cast(func.sum(license_usage.c.licenses_active), BigInteger).label("licensesActive"),
-                cast(func.sum(license_usage.c.licenses_qualified), BigInteger).label(
-                    "licensesQualified"
-                ),
+                JsonObject(
+                    fields
+                    | {"licensesActive": active, "licensesQualified": qualified}
+                    | {"licenseActive": active}
+                )
             )
             .select_from(usage_with_tenant)
             .where(*where)
@@ -82,13 +93,17 @@ def page(scope: TenantScope, query: UsageQuery) -> Select[Any]:
             .order_by(*(COLUMNS[field] for field in query.groupby))
         )
     else:
+        row: dict[str, ColumnElement[Any]] = {
+            "processedDateTime": DateTimeText(license_usage.c.processed_date)
+        }
+        row |= {field: wire(field) for field in COLUMNS}
+        row |= {
+            "licensesActive": license_usage.c.licenses_active,
+            "licensesQualified": license_usage.c.licenses_qualified,
+            "licenseActive": license_usage.c.licenses_active,
+        }
         statement = (
-            select(
-                license_usage.c.processed_date.label("processedDateTime"),
-                *(column.label(field) for field, column in COLUMNS.items()),
-                license_usage.c.licenses_active.label("licensesActive"),
-                license_usage.c.licenses_qualified.label("licensesQualified"),
-            )
+            select(JsonObject(row))
             .select_from(usage_with_tenant)
             .where(*where)
             .order_by(*ROW_ORDER)
