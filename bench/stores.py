@@ -38,6 +38,16 @@ def as_postgres(sql: str) -> None:
     )
 
 
+def role_password() -> str:
+    """Made once and kept: runs side by side (or a server still up) share the role."""
+    WORK.mkdir(exist_ok=True)
+    kept = WORK / "postgres-password"
+    if not kept.exists():
+        kept.write_text(secrets.token_hex(16))
+        kept.chmod(0o600)
+    return kept.read_text().strip()
+
+
 def local_postgres_server() -> str:
     """Start the machine's PostgreSQL (Debian's pg_ctlcluster) and return a URL of a role
     that may create databases."""
@@ -53,7 +63,7 @@ def local_postgres_server() -> str:
         if ready.returncode == 0:
             break
         time.sleep(1)
-    password = secrets.token_hex(16)
+    password = role_password()
     as_postgres(
         f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN "
         f"CREATE ROLE {ROLE} LOGIN CREATEDB; END IF; END $$; "

@@ -13,7 +13,12 @@ def configure(level: str = "INFO", fmt: str = "auto") -> None:
     tracebacks, warnings) go through the same renderer, so that every line is alike."""
     json_output = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer()
+        if json_output
+        # Without locals: a traceback's locals may hold a password or a connection string.
+        else structlog.dev.ConsoleRenderer(
+            exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False)
+        )
     )
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
