@@ -10,12 +10,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import click
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 
 from licensehub import __version__
-from licensehub.app import create_app
 from licensehub.audit import commands as audit_commands
 from licensehub.auth import commands as auth_commands
 from licensehub.auth.commands import cli_principal
@@ -95,6 +93,11 @@ def serve(
     elif settings.is_embedded:
         upgrade_ledger(settings)
     console.print(f"[bold]licensehub[/] serving on {base_url(host, port, scheme)}  (docs: /docs)")
+    # Imported here: the other commands (imports above all) need not load the web stack.
+    import uvicorn
+
+    from licensehub.app import create_app
+
     uvicorn.run(
         create_app(settings),
         host=host,
