@@ -101,7 +101,9 @@ def usage_data(engine: Engine, tenants_count: int, days: int, rows_per_day: floa
     with engine.connect() as connection:
         total = connection.execute(select(func.count()).select_from(license_usage)).scalar_one()
         partner_id = connection.execute(select(func.min(partners.c.id))).scalar_one()
-        guids = list(connection.execute(select(tenants.c.tenant_id).order_by(tenants.c.id)).scalars())
+        guids = list(
+            connection.execute(select(tenants.c.tenant_id).order_by(tenants.c.id)).scalars()
+        )
     return UsageData(total, len(guids), days, LAST_DAY, partner_id, guids)
 
 
@@ -126,7 +128,9 @@ def make_usage(engine: Engine, tenants_count: int, days: int, rows_per_day: floa
         for n in range(wanted):
             tenant = n % tenants_count
             product_id, product_name = PRODUCTS[(tenant + n // tenants_count) % len(PRODUCTS)]
-            code, name, service_code, service_name = WORKLOADS[(n // tenants_count) % len(WORKLOADS)]
+            code, name, service_code, service_name = WORKLOADS[
+                (n // tenants_count) % len(WORKLOADS)
+            ]
             combo_rows.append({
                 "id": n, "tenant_id": ids[tenant], "product_id": product_id,
                 "workload_code": code, "workload_name": name, "service_code": service_code,
@@ -139,8 +143,9 @@ def make_usage(engine: Engine, tenants_count: int, days: int, rows_per_day: floa
         indexes = list(license_usage.indexes)
         for index in indexes:  # loading first and indexing after is several times faster
             index.drop(connection)
-        connection.execute(text(days_insert(connection.dialect.name)), {"days": days,
-                                                                        "last": LAST_DAY})
+        connection.execute(
+            text(days_insert(connection.dialect.name)), {"days": days, "last": LAST_DAY}
+        )
         for index in indexes:
             index.create(connection)
         combos.drop(connection)
@@ -158,7 +163,10 @@ COLUMNS = (
 def days_insert(dialect: str) -> str:
     # Active counts move with the date, 50-99 % of the qualified ones.
     active = "c.qualified * (50 + (d * 7 + c.id) % 50) / 100"
-    target = f"INSERT INTO license_usage (processed_date, {COLUMNS}, licenses_active, licenses_qualified)"
+    target = (
+        f"INSERT INTO license_usage (processed_date, {COLUMNS}, licenses_active, "
+        "licenses_qualified)"
+    )
     picked = ", ".join(f"c.{name.strip()}" for name in COLUMNS.split(","))
     if dialect == "postgresql":
         return (

@@ -42,7 +42,9 @@ def captured_sql(url: str, path: str, token: str) -> list[Statement]:
     return found
 
 
-def raw_runner(url: str, statements: list[Statement]) -> tuple[Callable[[], int], Callable[[], None]]:
+def raw_runner(
+    url: str, statements: list[Statement]
+) -> tuple[Callable[[], int], Callable[[], None]]:
     """A function sending the statements on one plain DBAPI connection, fetching every row,
     and one closing that connection."""
     from licensehub.ledger.database import make_engine
