@@ -134,6 +134,10 @@ def products_of(value: str) -> tuple[tuple[str, str], ...]:
 
 
 def parsed(row: dict[str, str], columns: tuple[str, ...], parse: Callable[[str], T]) -> list[T]:
+    try:  # the usual case in one comprehension; a bad value is looked for only on failure
+        return [parse(row.get(column) or "") for column in columns]
+    except ValueError:
+        pass
     values = []
     for column in columns:
         value = row.get(column) or ""
