@@ -10,7 +10,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from licensehub import __version__, health, live_platform, partner_center, veeam
 from licensehub.audit import router as audit_router
@@ -118,6 +118,15 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
     return errors.render(request, error)
 
 
+async def unbindable_value(request: Request, exc: Exception) -> Response:
+    """A parameter SQLAlchemy could not even bind (a time that overflows on its way to UTC)
+    is the client's; any other statement error is a bug."""
+    assert isinstance(exc, StatementError)
+    if not isinstance(exc, DBAPIError) and isinstance(exc.orig, OverflowError | ValueError):
+        return await unstorable_value(request, exc)
+    return await unexpected_error(request, exc)
+
+
 async def ledger_conflict(request: Request, exc: Exception) -> Response:
     """A write the schema refused is the client's conflict, not a server error."""
     assert isinstance(exc, IntegrityError)
@@ -152,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(IntegrityError, ledger_conflict)
     app.add_exception_handler(DataError, unstorable_value)
     app.add_exception_handler(OverflowError, unstorable_value)
+    app.add_exception_handler(StatementError, unbindable_value)
     app.add_exception_handler(Exception, unexpected_error)
     for router in ROUTERS:
         app.include_router(router)

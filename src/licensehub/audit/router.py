@@ -12,7 +12,7 @@ from sqlalchemy import Row
 from licensehub.audit.queries import AuditQuery, audit_events_matching
 from licensehub.auth.scope import CurrentPrincipal, unscoped
 from licensehub.kit.dependencies import LedgerReader
-from licensehub.kit.errors import Forbidden
+from licensehub.kit.errors import Forbidden, problem_responses
 
 router = APIRouter(tags=["audit"])
 
@@ -49,7 +49,7 @@ def record_body(row: Row[Any]) -> AuditRecord:
     "/audit",
     response_model=list[AuditRecord],
     summary="Who changed what: writes, imports and tokens issued, newest first (operators)",
-    responses={403: {"description": "Not an operator"}},
+    responses=problem_responses(400, 401, 403),
 )
 @unscoped("the audit trail spans every tenant: operators only, checked in the endpoint")
 def list_audit_events(

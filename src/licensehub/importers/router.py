@@ -32,7 +32,14 @@ from licensehub.importers.base import (
 from licensehub.importers.commands import PERIODS
 from licensehub.importers.runner import ImportFailed, run_import
 from licensehub.kit.dependencies import LedgerReader
-from licensehub.kit.errors import ApiError, Conflict, Forbidden, InvalidParameter, NotFound
+from licensehub.kit.errors import (
+    ApiError,
+    Conflict,
+    Forbidden,
+    InvalidParameter,
+    NotFound,
+    problem_responses,
+)
 from licensehub.ledger.integrity import LedgerConflict
 from licensehub.ledger.tables import imports
 from licensehub.ledger.tables.base import utcnow
@@ -136,6 +143,7 @@ def partner_for(principal: Principal, requested: int | None) -> int | None:
     status_code=201,
     response_model=ImportRecord,
     summary="Import files (multipart parts or the raw body), checked whole, landed whole",
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
 )
 async def post_import(
     request: Request,
@@ -214,7 +222,12 @@ def error_for(failure: ImportFailed) -> ApiError:
     return Conflict(str(cause), details=details)
 
 
-@router.get("/imports", response_model=list[ImportRecord], summary="The latest imports")
+@router.get(
+    "/imports",
+    response_model=list[ImportRecord],
+    summary="The latest imports",
+    responses=problem_responses(400, 401),
+)
 def list_imports(
     ledger: LedgerReader,
     scope: Scoped,
@@ -224,7 +237,12 @@ def list_imports(
     return [record_body(row) for row in rows]
 
 
-@router.get("/imports/{import_id}", response_model=ImportRecord, summary="One import")
+@router.get(
+    "/imports/{import_id}",
+    response_model=ImportRecord,
+    summary="One import",
+    responses=problem_responses(400, 401, 404),
+)
 def get_import(
     ledger: LedgerReader, scope: Scoped, import_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 ) -> ImportRecord:

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -111,6 +112,25 @@ class ServiceUnavailable(ApiError):
 
 
 ErrorStyle = Callable[[Request, ApiError], Response]
+
+
+class ProblemDetails(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    traceId: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+PROBLEM_DETAILS_REF = f"#/components/schemas/{ProblemDetails.__name__}"
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI declaration of error answers as problem_details (below) sends them: problem
+    details, served as application/problem+json (the model also registers the component)."""
+    content = {"application/problem+json": {"schema": {"$ref": PROBLEM_DETAILS_REF}}}
+    return {status: {"model": ProblemDetails, "content": content} for status in statuses}
 
 
 def problem_details(request: Request, error: ApiError) -> Response:

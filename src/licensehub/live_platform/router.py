@@ -15,11 +15,11 @@ from licensehub.kit.dependencies import Ledger
 from licensehub.kit.errors import NotFound
 from licensehub.live_platform import queries
 from licensehub.live_platform.rules import FACTOR_NAMES
-from licensehub.live_platform.schemas import LicenseInfo, ProblemDetails
+from licensehub.live_platform.schemas import LicenseInfo, problem_responses
 
 router = APIRouter(
     tags=["Live Platform"],
-    responses={status: {"model": ProblemDetails} for status in (400, 401, 403, 404)},
+    responses=problem_responses(400, 401, 403, 404),
 )
 
 CustomerGuid = Annotated[uuid.UUID, Path(alias="customerGuid", description="umpCustomerGuid.")]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
+
+# The Live Platform answers errors as RFC 9457 problem details, as licensehub's own paths do.
+from licensehub.kit.errors import ProblemDetails, problem_responses
+
+__all__ = ["LicenseInfo", "ProblemDetails", "problem_responses"]
 
 
 class LicenseInfo(BaseModel):
@@ -27,12 +30,3 @@ class LicenseInfo(BaseModel):
         "2 the service provider's global settings."
     )
     LicenseFactors: dict[str, bool]
-
-
-class ProblemDetails(BaseModel):
-    type: str
-    title: str
-    status: int
-    detail: str
-    traceId: str | None = None
-    errors: list[dict[str, Any]] | None = None

@@ -29,11 +29,11 @@ from licensehub.ledger.tables import (
 from licensehub.live_platform import queries
 from licensehub.live_platform.queries import touched
 from licensehub.live_platform.rules import FACTOR_ALIASES
-from licensehub.live_platform.schemas import ProblemDetails
+from licensehub.live_platform.schemas import problem_responses
 
 router = APIRouter(
     tags=["Live Platform"],
-    responses={status: {"model": ProblemDetails} for status in (400, 401, 403, 404, 409)},
+    responses=problem_responses(400, 401, 403, 404, 409),
 )
 
 CustomerGuid = Annotated[uuid.UUID, Path(alias="customerGuid", description="umpCustomerGuid.")]
