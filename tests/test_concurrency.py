@@ -34,3 +34,27 @@ def test_parallel_sign_ins_and_recording_reads_all_succeed(
 
         with ThreadPoolExecutor(max_workers=16) as pool:
             assert list(pool.map(read, range(40))) == [200] * 40
+
+
+def test_more_requests_than_connections_do_not_stall(
+    make_client: ClientFactory, demo_url: str
+) -> None:
+    """64 at once, more than the pool's connections: requests wait for a connection on the
+    event loop, not in the worker threads that the requests holding one need to finish."""
+    with make_client(demo_url) as client:
+        client: TestClient  # type: ignore[no-redef]
+        form = {"grant_type": "password", "username": "admin", "password": "licensehub-demo"}
+        token = client.post("/v6/token", data=form).json()["access_token"]
+        paths = [
+            "/v1/customers",
+            "/v6/Organizations",
+            "/imports",
+            "/partner/v1/analytics/commercial/usage/license",
+        ]
+
+        def read(index: int) -> int:
+            path = paths[index % len(paths)]
+            return client.get(path, headers={"Authorization": f"Bearer {token}"}).status_code
+
+        with ThreadPoolExecutor(max_workers=64) as pool:
+            assert list(pool.map(read, range(256))) == [200] * 256

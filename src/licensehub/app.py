@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -26,7 +27,7 @@ from licensehub.kit.forwarded import ForwardedHeaders
 from licensehub.kit.limits import RequestLimits
 from licensehub.kit.request_context import RequestContext
 from licensehub.kit.security_headers import SecurityHeaders
-from licensehub.ledger.database import make_engine
+from licensehub.ledger.database import CONNECTIONS, make_engine
 from licensehub.ledger.integrity import explain
 from licensehub.live_platform import router as live_platform_router
 from licensehub.live_platform import writes as live_platform_writes
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = make_engine(settings.ledger_url)
+        app.state.database_slots = anyio.Semaphore(CONNECTIONS)
         secret = settings.secret_key.get_secret_value() if settings.secret_key else None
         app.state.keyring = KeyRing(app.state.engine, secret)
         # Loaded now, before any request holds the write lock (SQLite has one writer); a

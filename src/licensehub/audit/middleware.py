@@ -78,5 +78,6 @@ class AuditWrites:
             await self.app(scope, receive, keep_status)
         finally:
             if status not in (404, 405) or scope.get("endpoint") is not None:
-                engine = scope["app"].state.engine
-                await run_in_threadpool(record, engine, event_for(scope, status))
+                state = scope["app"].state
+                async with state.database_slots:  # see kit.dependencies.database_slot
+                    await run_in_threadpool(record, state.engine, event_for(scope, status))

@@ -16,6 +16,7 @@ from licensehub.auth.scope import app_keys, public
 from licensehub.auth.throttle import Throttled
 from licensehub.auth.tokens import scope_of
 from licensehub.kit.clock import Now
+from licensehub.kit.dependencies import DatabaseSlot
 from licensehub.kit.errors import ApiError, InvalidParameter, TooManyRequests
 
 PREFIXES = ("/oauth2",)
@@ -39,6 +40,7 @@ def token_lifetime(request: Request) -> timedelta:
 
 @router.post(
     "/oauth2/token",
+    dependencies=[DatabaseSlot],
     response_model=AccessToken,
     summary="Get a token for an API client (client_credentials)",
     responses={

@@ -31,7 +31,7 @@ from licensehub.importers.base import (
 )
 from licensehub.importers.commands import PERIODS
 from licensehub.importers.runner import ImportFailed, run_import
-from licensehub.kit.dependencies import LedgerReader
+from licensehub.kit.dependencies import DatabaseSlot, LedgerReader
 from licensehub.kit.errors import (
     ApiError,
     Conflict,
@@ -140,6 +140,7 @@ def partner_for(principal: Principal, requested: int | None) -> int | None:
 
 @router.post(
     "/imports/{kind}",
+    dependencies=[DatabaseSlot],
     status_code=201,
     response_model=ImportRecord,
     summary="Import files (multipart parts or the raw body), checked whole, landed whole",

@@ -22,8 +22,19 @@ def normalize_url(url: str | URL) -> URL:
     return parsed
 
 
+# Each process keeps at most POOL_SIZE + MAX_OVERFLOW connections. The app lets no more
+# requests than that wait for one (kit.dependencies.database_slot): a request blocked on the
+# pool would hold one of the 40 worker threads that the requests holding connections need.
+POOL_SIZE = 10
+MAX_OVERFLOW = 10
+CONNECTIONS = POOL_SIZE + MAX_OVERFLOW
+
+
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     parsed = normalize_url(url)
+    if parsed.database not in (None, "", ":memory:"):
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", MAX_OVERFLOW)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, **kwargs)
     kwargs.setdefault("pool_pre_ping", True)

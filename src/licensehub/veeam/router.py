@@ -14,6 +14,7 @@ from licensehub.auth.grants import InvalidGrant, password_grant, refresh_grant
 from licensehub.auth.scope import app_keys, public
 from licensehub.auth.throttle import Throttled
 from licensehub.kit.clock import Now
+from licensehub.kit.dependencies import DatabaseSlot
 from licensehub.kit.errors import (
     InvalidParameter,
     TooManyRequests,
@@ -55,6 +56,7 @@ async def token_request(request: Request) -> TokenRequest:
 
 @router.post(
     "/v6/token",
+    dependencies=[DatabaseSlot],
     response_model=OAuthTokenResponse,
     response_model_by_alias=True,
     summary="Get a token (password or refresh_token grant)",
