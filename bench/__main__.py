@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
-from bench import analytics
+from bench import analytics, imports, lookups
 from bench.report import Report
 from bench.scale import SCALES
 from bench.stores import StoreUnavailable
@@ -14,6 +14,8 @@ from licensehub.kit.logging import configure as configure_logging
 FIGURES = {
     "analytics": analytics.analytics_at_scale,
     "growth": analytics.growth,
+    "imports": imports.imports,
+    "lookups": lookups.point_lookups,
 }
 
 

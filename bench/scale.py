@@ -21,6 +21,7 @@ class Scale:
     load_seconds: int
     report_rows: int  # the active user detail report's rows
     graph_users: int  # the Graph export's users
+    lookup_users_per_tenant: int  # on average; 200 is a million users at 5,000 tenants
     connections: tuple[int, ...] = (1, 16, 64)
 
     def tenants(self, rows: int) -> int:
@@ -37,6 +38,7 @@ SCALES = {
         load_seconds=3,
         report_rows=20_000,
         graph_users=6_000,
+        lookup_users_per_tenant=20,
     ),
     "full": Scale(
         name="full",
@@ -47,5 +49,6 @@ SCALES = {
         load_seconds=15,
         report_rows=1_000_000,
         graph_users=300_000,
+        lookup_users_per_tenant=200,
     ),
 }

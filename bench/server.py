@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 BIN = Path(sys.executable).parent
+PROJECT = Path(__file__).resolve().parent.parent  # where `python -m bench...` imports from
 
 
 def free_port() -> int:
@@ -23,14 +24,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(url: str, workers_env: dict[str, str] | None = None) -> Iterator[str]:
+def serving(
+    url: str, workers_env: dict[str, str] | None = None, *, bench_app: bool = False
+) -> Iterator[str]:
     """The base URL of a licensehub serving the database at `url`; its logs go nowhere (they
-    are still rendered: a real deployment pays for them too)."""
+    are still rendered: a real deployment pays for them too). With `bench_app`, the app is
+    bench.constant_app's (the product's plus constant-body routes), served the same way."""
     port = free_port()
     env = os.environ | {"LICENSEHUB_DATABASE_URL": url, "LICENSEHUB_LOG_FORMAT": "json"}
     env |= workers_env or {}
+    command = (
+        [sys.executable, "-m", "bench.constant_app", "--port", str(port)]
+        if bench_app
+        else [str(BIN / "licensehub"), "serve", "--port", str(port)]
+    )
     process = subprocess.Popen(
-        [str(BIN / "licensehub"), "serve", "--port", str(port)],
+        command,
+        cwd=PROJECT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -51,4 +61,8 @@ def serving(url: str, workers_env: dict[str, str] | None = None) -> Iterator[str
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # stalled (a load test can leave it so): no grace
+            process.kill()
+            process.wait()

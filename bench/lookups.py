@@ -1,0 +1,189 @@
+"""Figure 2: point lookups under load. Four vendor lookups on the analytics ledger's tenants
+(with their users, licenses, voice services and backups: lookup_data.py), driven by wrk at
+1, 16 and 64 connections, each against a constant body of its own size from the same app,
+server, middleware and authentication (constant_app.py), run turn about."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import uuid
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
+
+import httpx
+from sqlalchemy import Engine, func, select
+
+from bench.analytics import ledger
+from bench.constant_app import CONSTANT_PATHS
+from bench.data import UsageData, partner_token
+from bench.lookup_data import LookupData, lookup_data
+from bench.report import Figure, Report
+from bench.scale import Scale
+from bench.server import serving
+from bench.wrk import LoadResult, run_load
+from licensehub.ledger.database import make_engine
+from licensehub.ledger.tables import backup_organizations, tenants, users, voice_services
+
+TARGET = 0.6  # lookups per second at least 0.6x the constant body's
+SAMPLE = 1000  # different ids per lookup, so that no one row stays hot
+SIZE_SAMPLE = 50  # responses read to size the baseline's body
+
+USER_LICENSES = "/v1/customers/{customer_id}/users/{user_id}/licenses"
+SUBSCRIBED_SKUS = "/v1/customers/{customer_id}/subscribedskus"
+LICENSE_INFO = "/api/v3/customer/{customerGuid}/licenseinfo"
+LICENSING_INFORMATION = "/v6/Organizations/{organizationId}/LicensingInformation"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    name: str
+    template: str
+    paths: list[str]
+
+
+def lookups(engine: Engine, data: UsageData) -> list[Lookup]:
+    chooser = random.Random(20261124)
+    with engine.connect() as connection:
+        low, high = connection.execute(select(func.min(users.c.id), func.max(users.c.id))).one()
+        picked = chooser.sample(range(low, high + 1), min(SAMPLE * 2, high - low + 1))
+        held = connection.execute(
+            select(tenants.c.tenant_id, users.c.object_id)
+            .join(tenants, tenants.c.id == users.c.tenant_id)
+            .where(users.c.id.in_(picked), users.c.deleted_at.is_(None))
+        ).all()
+        services = connection.execute(
+            select(voice_services.c.ump_customer_guid).where(
+                voice_services.c.ump_customer_guid.is_not(None)
+            )
+        ).scalars().all()  # fmt: skip
+        organizations = connection.execute(select(backup_organizations.c.organization_id))
+        organization_ids = organizations.scalars().all()
+    return [
+        Lookup("user licenses", USER_LICENSES, [
+            f"/v1/customers/{tenant}/users/{user}/licenses" for tenant, user in held[:SAMPLE]]),
+        Lookup("subscribedskus", SUBSCRIBED_SKUS, [
+            f"/v1/customers/{tenant}/subscribedskus" for tenant in some(chooser, data.tenant_ids)]),
+        Lookup("licenseinfo", LICENSE_INFO, [
+            f"/api/v3/customer/{guid}/licenseinfo" for guid in some(chooser, services)]),
+        Lookup("LicensingInformation", LICENSING_INFORMATION, [
+            f"/v6/Organizations/{guid}/LicensingInformation"
+            for guid in some(chooser, organization_ids)]),
+    ]  # fmt: skip
+
+
+def some(chooser: random.Random, ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    return chooser.sample(list(ids), min(SAMPLE, len(ids)))
+
+
+def body_size(client: httpx.Client, paths: Sequence[str]) -> int:
+    """The lookup's mean body size; reading them also warms the server up."""
+    sizes = []
+    for path in paths[:SIZE_SAMPLE]:
+        response = client.get(path)
+        response.raise_for_status()
+        sizes.append(len(response.content))
+    return round(statistics.mean(sizes))
+
+
+class BenchServer:
+    """The bench app served for a whole store, started again when a run left it stalled
+    (licensehub can stall under load: see the notes' "stalled"), so that the next run is
+    not charged for the last one."""
+
+    def __init__(self, url: str, authorization: str) -> None:
+        self.url = url
+        self.authorization = authorization
+        self.running = ExitStack()
+        self.base = self.start()
+
+    def start(self) -> str:
+        return self.running.enter_context(serving(self.url, bench_app=True))
+
+    def responsive(self) -> bool:
+        probe = self.base + CONSTANT_PATHS[LICENSING_INFORMATION].format(size=0)
+        try:
+            answer = httpx.get(probe, headers={"Authorization": self.authorization}, timeout=3)
+        except httpx.TransportError:
+            return False
+        return answer.status_code == 200
+
+    def load(self, paths: Sequence[str], connections: int, seconds: int) -> LoadResult:
+        result = run_load(self.base, paths, self.authorization, connections, seconds)
+        if result.failed or not self.responsive():
+            self.running.close()
+            self.base = self.start()
+            return replace(result, stalled=True)
+        return result
+
+    def close(self) -> None:
+        self.running.close()
+
+
+def point_lookups(report: Report, store: str, scale: Scale) -> None:
+    url, data = ledger(store, scale, scale.usage_rows[store])
+    engine = make_engine(url)
+    try:
+        made = lookup_data(engine, data, scale.lookup_users_per_tenant)
+        token = partner_token(engine, data.partner_id)
+        to_run = lookups(engine, data)
+    finally:
+        engine.dispose()
+    authorization = f"Bearer {token}"
+    server = BenchServer(url, authorization)
+    try:
+        with httpx.Client(base_url=server.base, headers={"Authorization": authorization}) as client:
+            sizes = {lookup.name: body_size(client, lookup.paths) for lookup in to_run}
+        for lookup in to_run:
+            constant = CONSTANT_PATHS[lookup.template].format(size=sizes[lookup.name])
+            for connections in scale.connections:
+                ours = server.load(lookup.paths, connections, scale.load_seconds)
+                theirs = server.load([constant], connections, scale.load_seconds)
+                report.add(figure(store, lookup, connections, ours, theirs, sizes, data, made))
+    finally:
+        server.close()
+
+
+def figure(
+    store: str,
+    lookup: Lookup,
+    connections: int,
+    ours: LoadResult,
+    theirs: LoadResult,
+    sizes: dict[str, int],
+    data: UsageData,
+    made: LookupData,
+) -> Figure:
+    return Figure(
+        figure=f"lookups: {lookup.name}, {connections} connections",
+        store=store,
+        licensehub=ours.per_second,
+        baseline=theirs.per_second,
+        unit="req/s",
+        target=TARGET,
+        direction="at_least",
+        notes={
+            "path": lookup.template,
+            "ids": len(lookup.paths),
+            "body_bytes": sizes[lookup.name],
+            "p50_ms": ours.p50_ms,
+            "p99_ms": ours.p99_ms,
+            "baseline_p50_ms": theirs.p50_ms,
+            "baseline_p99_ms": theirs.p99_ms,
+            "answered": ours.answered,
+            "baseline_answered": theirs.answered,
+            "stalled": ours.stalled,
+            "errors": ours.errors if ours.failed else None,
+            "baseline_stalled": theirs.stalled,
+            "baseline_errors": theirs.errors if theirs.failed else None,
+            "tenants": data.tenants,
+            "users": made.users,
+            "voice_services": made.voice_services,
+            "organizations": made.organizations,
+            "ledger_made_seconds": made.made_seconds,
+            "run": f"wrk -t {min(connections, 2)} -c {connections} -d {round(ours.seconds)}s, "
+            "random ids; one uvicorn process as `licensehub serve` runs it "
+            "(bench.constant_app: the product's app plus the constant routes); 2 cores shared",
+        },
+    )
