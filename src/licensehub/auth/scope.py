@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.exc import SQLAlchemyError
@@ -43,7 +44,11 @@ def app_keys(request: Request) -> Keys:
     return keys
 
 
-def authenticate(
+# The dependencies below that do no I/O are async: they run on the event loop instead of
+# costing each request a hop to a worker thread and back.
+
+
+async def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
@@ -53,8 +58,8 @@ def authenticate(
     try:
         try:
             principal = principal_from_token(app_keys(request), token)
-        except InvalidToken:
-            principal = entra_principal(request, token)
+        except InvalidToken:  # fetching keys and reading links is I/O: in a worker thread
+            principal = await run_in_threadpool(entra_principal, request, token)
     except InvalidToken:
         # The same answer for every kind of bad token: no hints for whoever forged it.
         raise Unauthorized("The token is invalid or expired.", headers=INVALID) from None
@@ -92,7 +97,7 @@ def entra_principal(request: Request, token: str) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
 
-def require_write(principal: CurrentPrincipal) -> Principal:
+async def require_write(principal: CurrentPrincipal) -> Principal:
     if not principal.can_write:
         raise Forbidden("This token may read but not write.")
     return principal
@@ -122,7 +127,7 @@ class TenantScope:
         return select(tenants).where(self.restrict(tenants.c.id))
 
 
-def tenant_scope(principal: CurrentPrincipal) -> TenantScope:
+async def tenant_scope(principal: CurrentPrincipal) -> TenantScope:
     return TenantScope(principal)
 
 
