@@ -7,10 +7,6 @@ import time
 from collections.abc import Callable
 
 
-def median_seconds(work: Callable[[], object], repeats: int) -> float:
-    return statistics.median(timed(work) for _ in range(repeats))
-
-
 def timed(work: Callable[[], object]) -> float:
     started = time.perf_counter()
     work()

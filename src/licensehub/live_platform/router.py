@@ -12,10 +12,10 @@ from sqlalchemy import Row
 from licensehub.auth.scope import Scoped
 from licensehub.kit.clock import Now
 from licensehub.kit.dependencies import Ledger
-from licensehub.kit.errors import NotFound
+from licensehub.kit.errors import NotFound, problem_responses
 from licensehub.live_platform import queries
 from licensehub.live_platform.rules import FACTOR_NAMES
-from licensehub.live_platform.schemas import LicenseInfo, problem_responses
+from licensehub.live_platform.schemas import LicenseInfo
 
 router = APIRouter(
     tags=["Live Platform"],

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# The Live Platform answers errors as RFC 9457 problem details, as licensehub's own paths do.
-from licensehub.kit.errors import ProblemDetails, problem_responses
-
-__all__ = ["LicenseInfo", "ProblemDetails", "problem_responses"]
-
 
 class LicenseInfo(BaseModel):
     model_config = ConfigDict(populate_by_name=True)

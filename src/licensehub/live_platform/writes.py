@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row, func, insert, select, update
 from licensehub.auth.scope import Scoped, WritePrincipal
 from licensehub.kit.clock import Now
 from licensehub.kit.dependencies import Ledger
-from licensehub.kit.errors import Conflict, Forbidden, InvalidParameter, NotFound
+from licensehub.kit.errors import Conflict, Forbidden, InvalidParameter, NotFound, problem_responses
 from licensehub.ledger.tables import (
     tenants,
     users,
@@ -29,7 +29,6 @@ from licensehub.ledger.tables import (
 from licensehub.live_platform import queries
 from licensehub.live_platform.queries import touched
 from licensehub.live_platform.rules import FACTOR_ALIASES
-from licensehub.live_platform.schemas import problem_responses
 
 router = APIRouter(
     tags=["Live Platform"],
