@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select
 from structlog.testing import capture_logs
 
 from licensehub.app import create_app
-from licensehub.kit.dependencies import Ledger
+from licensehub.kit.dependencies import LedgerTurn
 from licensehub.ledger.database import make_engine
 from licensehub.ledger.tables import partners, tenants
 from licensehub.settings import Settings
@@ -46,10 +46,11 @@ def probe_router() -> APIRouter:
         router.add_api_route(path, probe, methods=["GET"], name=name)
 
     @router.post("/v1/customers/{customerId}/probe")
-    def add_twice(customerId: uuid.UUID, ledger: Ledger) -> None:
-        partner = ledger.execute(insert(partners).values(name="P").returning(partners.c.id))
-        row = {"tenant_id": customerId, "partner_id": partner.scalar_one(), "name": "T"}
-        ledger.execute(insert(tenants), [row, row])
+    def add_twice(customerId: uuid.UUID, turn: LedgerTurn) -> None:
+        with turn.writing() as ledger:
+            partner = ledger.execute(insert(partners).values(name="P").returning(partners.c.id))
+            row = {"tenant_id": customerId, "partner_id": partner.scalar_one(), "name": "T"}
+            ledger.execute(insert(tenants), [row, row])
 
     return router
 

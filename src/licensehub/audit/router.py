@@ -11,7 +11,7 @@ from sqlalchemy import Row
 
 from licensehub.audit.queries import AuditQuery, audit_events_matching
 from licensehub.auth.scope import CurrentPrincipal, unscoped
-from licensehub.kit.dependencies import LedgerReader
+from licensehub.kit.dependencies import LedgerTurn
 from licensehub.kit.errors import Forbidden, problem_responses
 
 router = APIRouter(tags=["audit"])
@@ -53,7 +53,7 @@ def record_body(row: Row[Any]) -> AuditRecord:
 )
 @unscoped("the audit trail spans every tenant: operators only, checked in the endpoint")
 def list_audit_events(
-    ledger: LedgerReader,
+    turn: LedgerTurn,
     principal: CurrentPrincipal,
     since: Annotated[datetime | None, Query(description="From this time (inclusive).")] = None,
     until: Annotated[datetime | None, Query(description="Before this time.")] = None,
@@ -70,4 +70,5 @@ def list_audit_events(
     if principal.kind != "operator":
         raise Forbidden("Only an operator may read the audit trail.")
     query = AuditQuery(since, until, actor, action, outcome, before, limit)
-    return [record_body(row) for row in audit_events_matching(ledger, query)]
+    with turn.reading() as ledger:
+        return [record_body(row) for row in audit_events_matching(ledger, query)]

@@ -31,7 +31,7 @@ from licensehub.importers.base import (
 )
 from licensehub.importers.commands import PERIODS
 from licensehub.importers.runner import ImportFailed, run_import
-from licensehub.kit.dependencies import DatabaseSlot, LedgerReader
+from licensehub.kit.dependencies import DatabaseSlot, LedgerTurn
 from licensehub.kit.errors import (
     ApiError,
     Conflict,
@@ -230,11 +230,13 @@ def error_for(failure: ImportFailed) -> ApiError:
     responses=problem_responses(400, 401),
 )
 def list_imports(
-    ledger: LedgerReader,
+    turn: LedgerTurn,
     scope: Scoped,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> list[ImportRecord]:
-    rows = ledger.execute(visible_imports(scope).order_by(imports.c.id.desc()).limit(limit)).all()
+    latest = visible_imports(scope).order_by(imports.c.id.desc()).limit(limit)
+    with turn.reading() as ledger:
+        rows = ledger.execute(latest).all()
     return [record_body(row) for row in rows]
 
 
@@ -245,9 +247,10 @@ def list_imports(
     responses=problem_responses(400, 401, 404),
 )
 def get_import(
-    ledger: LedgerReader, scope: Scoped, import_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+    turn: LedgerTurn, scope: Scoped, import_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 ) -> ImportRecord:
-    row = ledger.execute(visible_imports(scope).where(imports.c.id == import_id)).first()
-    if row is None:
-        raise NotFound(f"Import {import_id} was not found.")
-    return record_body(row)
+    with turn.reading() as ledger:
+        row = ledger.execute(visible_imports(scope).where(imports.c.id == import_id)).first()
+        if row is None:
+            raise NotFound(f"Import {import_id} was not found.")
+        return record_body(row)

@@ -1,13 +1,14 @@
-"""Typed dependencies that endpoints declare: the ledger connection of the request, a
-writer's or a reader's."""
+"""Typed dependencies that endpoints declare: their turn at the ledger."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from licensehub.ledger.database import write_transaction
 
@@ -24,21 +25,31 @@ async def database_slot(request: Request) -> AsyncIterator[None]:
 DatabaseSlot = Depends(database_slot)
 
 
-def ledger_connection(request: Request, _: None = DatabaseSlot) -> Iterator[Connection]:
-    """One transaction per request: committed when the endpoint returns, else rolled back.
-    Requests may write (even a GET records today's license info), so it is a writer's."""
-    with write_transaction(request.app.state.engine) as connection:
-        yield connection
+@dataclass(frozen=True)
+class Turn:
+    """A request's turn at the ledger: the endpoint opens its one transaction itself, in the
+    worker thread it already runs in. A generator dependency would open and close it in two
+    more trips to the thread pool, which cost a point lookup more than its queries do
+    (README: Benchmarks)."""
+
+    engine: Engine
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read transaction: on SQLite it takes no write lock, so readers never queue
+        behind writers or each other."""
+        with self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A transaction that may write: committed when the block ends, else rolled back."""
+        with write_transaction(self.engine) as connection:
+            yield connection
 
 
-Ledger = Annotated[Connection, Depends(ledger_connection)]
+async def ledger_turn(request: Request, _: None = DatabaseSlot) -> Turn:
+    return Turn(request.app.state.engine)
 
 
-def reader_connection(request: Request, _: None = DatabaseSlot) -> Iterator[Connection]:
-    """One read transaction per request, for endpoints that never write: on SQLite it takes
-    no write lock, so readers never queue behind writers or each other."""
-    with request.app.state.engine.connect() as connection, connection.begin():
-        yield connection
-
-
-LedgerReader = Annotated[Connection, Depends(reader_connection)]
+LedgerTurn = Annotated[Turn, Depends(ledger_turn)]

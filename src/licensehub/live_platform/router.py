@@ -11,7 +11,7 @@ from sqlalchemy import Row
 
 from licensehub.auth.scope import Scoped
 from licensehub.kit.clock import Now
-from licensehub.kit.dependencies import Ledger
+from licensehub.kit.dependencies import LedgerTurn
 from licensehub.kit.errors import NotFound, problem_responses
 from licensehub.live_platform import queries
 from licensehub.live_platform.rules import FACTOR_NAMES
@@ -71,7 +71,7 @@ def license_info(row: Row[Any], guid: uuid.UUID) -> LicenseInfo:
     summary="License info of a Teams voice service, one record per day, newest first",
 )
 def get_license_info(
-    ledger: Ledger,
+    turn: LedgerTurn,
     scope: Scoped,
     now: Now,
     customer_guid: CustomerGuid,
@@ -79,9 +79,12 @@ def get_license_info(
         int, Query(ge=1, le=120, description="The records of the last N months.")
     ] = 1,
 ) -> list[LicenseInfo]:
-    service = queries.service(ledger, scope, customer_guid)
-    if service is None:
-        raise NotFound(f"No service with umpCustomerGuid {customer_guid}.")
-    queries.record_today(ledger, service, now)
-    since = months_before(now.date(), nrOfMonths)
-    return [license_info(row, customer_guid) for row in queries.history(ledger, service.id, since)]
+    with turn.writing() as ledger:
+        service = queries.service(ledger, scope, customer_guid)
+        if service is None:
+            raise NotFound(f"No service with umpCustomerGuid {customer_guid}.")
+        queries.record_today(ledger, service, now)
+        since = months_before(now.date(), nrOfMonths)
+        return [
+            license_info(row, customer_guid) for row in queries.history(ledger, service.id, since)
+        ]

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Row, func, insert, select, update
 
 from licensehub.auth.scope import Scoped, WritePrincipal
 from licensehub.kit.clock import Now
-from licensehub.kit.dependencies import Ledger
+from licensehub.kit.dependencies import LedgerTurn
 from licensehub.kit.errors import Conflict, Forbidden, InvalidParameter, NotFound, problem_responses
 from licensehub.ledger.tables import (
     tenants,
@@ -123,22 +123,23 @@ def tenant_guid(connection: Connection, tenant_row_id: int) -> uuid.UUID:
     summary="Create a service for a customer (a lead until a license is applied)",
 )
 def create_service(
-    ledger: Ledger, scope: Scoped, _: WritePrincipal, now: Now, body: NewService
+    turn: LedgerTurn, scope: Scoped, _: WritePrincipal, now: Now, body: NewService
 ) -> Service:
-    tenant = ledger.execute(scope.tenants().where(tenants.c.tenant_id == body.tenantId)).first()
-    if tenant is None:
-        raise NotFound(f"No customer {body.tenantId}.")
-    service_id = ledger.execute(
-        insert(voice_services)
-        .values(
-            tenant_id=tenant.id,
-            kind=body.serviceType,
-            name=body.name or f"{tenant.name} - Teams Voice",
-            created_at=now,
-        )
-        .returning(voice_services.c.id)
-    ).scalar_one()
-    return service_body(touched(ledger, service_id, now), body.tenantId)
+    with turn.writing() as ledger:
+        tenant = ledger.execute(scope.tenants().where(tenants.c.tenant_id == body.tenantId)).first()
+        if tenant is None:
+            raise NotFound(f"No customer {body.tenantId}.")
+        service_id = ledger.execute(
+            insert(voice_services)
+            .values(
+                tenant_id=tenant.id,
+                kind=body.serviceType,
+                name=body.name or f"{tenant.name} - Teams Voice",
+                created_at=now,
+            )
+            .returning(voice_services.c.id)
+        ).scalar_one()
+        return service_body(touched(ledger, service_id, now), body.tenantId)
 
 
 @router.post(
@@ -147,26 +148,29 @@ def create_service(
     summary="Apply a license: the lead becomes a customer with an umpCustomerGuid",
 )
 def apply_license(
-    ledger: Ledger,
+    turn: LedgerTurn,
     scope: Scoped,
     _: WritePrincipal,
     now: Now,
     service_id: Annotated[int, Path(alias="serviceId", ge=1, le=2**63 - 1)],
     body: AcquiredLicenses,
 ) -> Service:
-    row = ledger.execute(
-        select(voice_services).where(
-            voice_services.c.id == service_id, scope.restrict(voice_services.c.tenant_id)
+    with turn.writing() as ledger:
+        row = ledger.execute(
+            select(voice_services).where(
+                voice_services.c.id == service_id, scope.restrict(voice_services.c.tenant_id)
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"No service {service_id}.")
+        values: dict[str, Any] = {"acquired_licenses": body.acquiredLicenses}
+        if row.ump_customer_guid is None:
+            values["ump_customer_guid"] = uuid.uuid4()
+        ledger.execute(
+            update(voice_services).where(voice_services.c.id == service_id).values(values)
         )
-    ).first()
-    if row is None:
-        raise NotFound(f"No service {service_id}.")
-    values: dict[str, Any] = {"acquired_licenses": body.acquiredLicenses}
-    if row.ump_customer_guid is None:
-        values["ump_customer_guid"] = uuid.uuid4()
-    ledger.execute(update(voice_services).where(voice_services.c.id == service_id).values(values))
-    updated = touched(ledger, service_id, now)
-    return service_body(updated, tenant_guid(ledger, updated.tenant_id))
+        updated = touched(ledger, service_id, now)
+        return service_body(updated, tenant_guid(ledger, updated.tenant_id))
 
 
 @router.put(
@@ -175,20 +179,21 @@ def apply_license(
     summary="Set the licenses acquired at onboarding",
 )
 def set_acquired(
-    ledger: Ledger,
+    turn: LedgerTurn,
     scope: Scoped,
     _: WritePrincipal,
     now: Now,
     guid: CustomerGuid,
     body: AcquiredLicenses,
 ) -> Service:
-    row = visible_service(ledger, scope, guid)
-    ledger.execute(
-        update(voice_services)
-        .where(voice_services.c.id == row.id)
-        .values(acquired_licenses=body.acquiredLicenses)
-    )
-    return service_body(touched(ledger, row.id, now), tenant_guid(ledger, row.tenant_id))
+    with turn.writing() as ledger:
+        row = visible_service(ledger, scope, guid)
+        ledger.execute(
+            update(voice_services)
+            .where(voice_services.c.id == row.id)
+            .values(acquired_licenses=body.acquiredLicenses)
+        )
+        return service_body(touched(ledger, row.id, now), tenant_guid(ledger, row.tenant_id))
 
 
 def factor_values(settings: FactorSettings) -> dict[str, bool | None]:
@@ -219,28 +224,31 @@ def save_factors(
 
 @router.put("/api/v3/licenseFactors", summary="The service provider's global License Factors")
 def set_global_factors(
-    ledger: Ledger, scope: Scoped, principal: WritePrincipal, now: Now, body: FactorSettings
+    turn: LedgerTurn, scope: Scoped, principal: WritePrincipal, now: Now, body: FactorSettings
 ) -> dict[str, Any]:
-    if principal.kind == "customer":
-        raise Forbidden("Global License Factors belong to the service provider.")
-    partner_id = principal.partner_id if principal.kind == "partner" else body.partnerId
-    if partner_id is None:
-        raise InvalidParameter("partnerId: an operator names the service provider (partner).")
-    if principal.kind == "partner" and body.partnerId not in (None, partner_id):
-        raise Forbidden("A partner sets its own global License Factors only.")
-    save_factors(ledger, voice_license_factors.c.partner_id, partner_id, factor_values(body), now)
-    services = (
-        ledger.execute(
-            select(voice_services.c.id)
-            .join(tenants, tenants.c.id == voice_services.c.tenant_id)
-            .where(tenants.c.partner_id == partner_id)
+    with turn.writing() as ledger:
+        if principal.kind == "customer":
+            raise Forbidden("Global License Factors belong to the service provider.")
+        partner_id = principal.partner_id if principal.kind == "partner" else body.partnerId
+        if partner_id is None:
+            raise InvalidParameter("partnerId: an operator names the service provider (partner).")
+        if principal.kind == "partner" and body.partnerId not in (None, partner_id):
+            raise Forbidden("A partner sets its own global License Factors only.")
+        save_factors(
+            ledger, voice_license_factors.c.partner_id, partner_id, factor_values(body), now
         )
-        .scalars()
-        .all()
-    )
-    for service_id in services:
-        touched(ledger, service_id, now)
-    return {"partnerId": partner_id, "servicesUpdated": len(services)}
+        services = (
+            ledger.execute(
+                select(voice_services.c.id)
+                .join(tenants, tenants.c.id == voice_services.c.tenant_id)
+                .where(tenants.c.partner_id == partner_id)
+            )
+            .scalars()
+            .all()
+        )
+        for service_id in services:
+            touched(ledger, service_id, now)
+        return {"partnerId": partner_id, "servicesUpdated": len(services)}
 
 
 @router.put(
@@ -248,17 +256,18 @@ def set_global_factors(
     summary="A service's own License Factors (null inherits the global one)",
 )
 def set_service_factors(
-    ledger: Ledger,
+    turn: LedgerTurn,
     scope: Scoped,
     _: WritePrincipal,
     now: Now,
     guid: CustomerGuid,
     body: FactorSettings,
 ) -> dict[str, Any]:
-    row = visible_service(ledger, scope, guid)
-    save_factors(ledger, voice_license_factors.c.service_id, row.id, factor_values(body), now)
-    touched(ledger, row.id, now)
-    return {"umpCustomerGuid": str(guid)}
+    with turn.writing() as ledger:
+        row = visible_service(ledger, scope, guid)
+        save_factors(ledger, voice_license_factors.c.service_id, row.id, factor_values(body), now)
+        touched(ledger, row.id, now)
+        return {"umpCustomerGuid": str(guid)}
 
 
 def tenant_user(connection: Connection, tenant_row_id: int, user_id: str) -> int:
@@ -305,7 +314,7 @@ UserId = Annotated[str, Path(alias="userId", description="Object id or userPrinc
     summary="Assign a user to a LifeCycle Management template (null removes it)",
 )
 def set_template(
-    ledger: Ledger,
+    turn: LedgerTurn,
     scope: Scoped,
     _: WritePrincipal,
     now: Now,
@@ -313,15 +322,16 @@ def set_template(
     user_id: UserId,
     body: Template,
 ) -> dict[str, Any]:
-    row = visible_service(ledger, scope, guid)
-    monitored(
-        ledger,
-        row.id,
-        tenant_user(ledger, row.tenant_id, user_id),
-        lifecycle_template=body.template,
-    )
-    touched(ledger, row.id, now)
-    return {"userId": user_id, "template": body.template}
+    with turn.writing() as ledger:
+        row = visible_service(ledger, scope, guid)
+        monitored(
+            ledger,
+            row.id,
+            tenant_user(ledger, row.tenant_id, user_id),
+            lifecycle_template=body.template,
+        )
+        touched(ledger, row.id, now)
+        return {"userId": user_id, "template": body.template}
 
 
 @router.post(
@@ -329,12 +339,18 @@ def set_template(
     summary="Record that a user's properties were updated through this interface",
 )
 def user_interface_update(
-    ledger: Ledger, scope: Scoped, _: WritePrincipal, now: Now, guid: CustomerGuid, user_id: UserId
+    turn: LedgerTurn,
+    scope: Scoped,
+    _: WritePrincipal,
+    now: Now,
+    guid: CustomerGuid,
+    user_id: UserId,
 ) -> dict[str, Any]:
-    row = visible_service(ledger, scope, guid)
-    monitored(ledger, row.id, tenant_user(ledger, row.tenant_id, user_id), ui_updated_at=now)
-    touched(ledger, row.id, now)
-    return {"userId": user_id, "updatedAt": now.isoformat()}
+    with turn.writing() as ledger:
+        row = visible_service(ledger, scope, guid)
+        monitored(ledger, row.id, tenant_user(ledger, row.tenant_id, user_id), ui_updated_at=now)
+        touched(ledger, row.id, now)
+        return {"userId": user_id, "updatedAt": now.isoformat()}
 
 
 Number = Annotated[str, Path(alias="telephoneNumber", pattern=r"^\+?[0-9]{4,20}$")]
@@ -358,31 +374,37 @@ def number_row(connection: Connection, service_id: int, number: str) -> int:
     summary="Add a phone number to the service",
 )
 def add_number(
-    ledger: Ledger, scope: Scoped, _: WritePrincipal, now: Now, guid: CustomerGuid, body: NewNumber
+    turn: LedgerTurn,
+    scope: Scoped,
+    _: WritePrincipal,
+    now: Now,
+    guid: CustomerGuid,
+    body: NewNumber,
 ) -> dict[str, Any]:
-    row = visible_service(ledger, scope, guid)
-    exists = ledger.execute(
-        select(voice_phone_numbers.c.id).where(
-            voice_phone_numbers.c.service_id == row.id,
-            voice_phone_numbers.c.telephone_number == body.telephoneNumber,
+    with turn.writing() as ledger:
+        row = visible_service(ledger, scope, guid)
+        exists = ledger.execute(
+            select(voice_phone_numbers.c.id).where(
+                voice_phone_numbers.c.service_id == row.id,
+                voice_phone_numbers.c.telephone_number == body.telephoneNumber,
+            )
+        ).first()
+        if exists:
+            raise Conflict(f"The service already has {body.telephoneNumber}.")
+        ledger.execute(
+            insert(voice_phone_numbers).values(
+                service_id=row.id,
+                telephone_number=body.telephoneNumber,
+                number_type=body.numberType,
+                updated_at=now,
+            )
         )
-    ).first()
-    if exists:
-        raise Conflict(f"The service already has {body.telephoneNumber}.")
-    ledger.execute(
-        insert(voice_phone_numbers).values(
-            service_id=row.id,
-            telephone_number=body.telephoneNumber,
-            number_type=body.numberType,
-            updated_at=now,
-        )
-    )
-    touched(ledger, row.id, now)
-    return {
-        "telephoneNumber": body.telephoneNumber,
-        "numberType": body.numberType,
-        "status": "Unassigned",
-    }
+        touched(ledger, row.id, now)
+        return {
+            "telephoneNumber": body.telephoneNumber,
+            "numberType": body.numberType,
+            "status": "Unassigned",
+        }
 
 
 @router.put(
@@ -390,7 +412,7 @@ def add_number(
     summary="Assign a number to a user or another target",
 )
 def assign_number(
-    ledger: Ledger,
+    turn: LedgerTurn,
     scope: Scoped,
     _: WritePrincipal,
     now: Now,
@@ -398,25 +420,32 @@ def assign_number(
     number: Number,
     body: Assignment,
 ) -> dict[str, Any]:
-    row = visible_service(ledger, scope, guid)
-    number_id = number_row(ledger, row.id, number)
-    user_row = (
-        tenant_user(ledger, row.tenant_id, body.targetId) if body.status == "UserAssigned" else None
-    )
-    ledger.execute(
-        update(voice_phone_numbers)
-        .where(voice_phone_numbers.c.id == number_id)
-        .values(
-            assignment_status=body.status,
-            target_type=TARGETS[body.status],
-            target_id=body.targetId,
-            user_id=user_row,
-            voice_routing_policy=body.voiceRoutingPolicy,
-            updated_at=now,
+    with turn.writing() as ledger:
+        row = visible_service(ledger, scope, guid)
+        number_id = number_row(ledger, row.id, number)
+        user_row = (
+            tenant_user(ledger, row.tenant_id, body.targetId)
+            if body.status == "UserAssigned"
+            else None
         )
-    )
-    touched(ledger, row.id, now)
-    return {"telephoneNumber": number, "status": body.status, "targetType": TARGETS[body.status]}
+        ledger.execute(
+            update(voice_phone_numbers)
+            .where(voice_phone_numbers.c.id == number_id)
+            .values(
+                assignment_status=body.status,
+                target_type=TARGETS[body.status],
+                target_id=body.targetId,
+                user_id=user_row,
+                voice_routing_policy=body.voiceRoutingPolicy,
+                updated_at=now,
+            )
+        )
+        touched(ledger, row.id, now)
+        return {
+            "telephoneNumber": number,
+            "status": body.status,
+            "targetType": TARGETS[body.status],
+        }
 
 
 @router.delete(
@@ -424,20 +453,21 @@ def assign_number(
     summary="Release a number",
 )
 def release_number(
-    ledger: Ledger, scope: Scoped, _: WritePrincipal, now: Now, guid: CustomerGuid, number: Number
+    turn: LedgerTurn, scope: Scoped, _: WritePrincipal, now: Now, guid: CustomerGuid, number: Number
 ) -> dict[str, Any]:
-    row = visible_service(ledger, scope, guid)
-    number_id = number_row(ledger, row.id, number)
-    ledger.execute(
-        update(voice_phone_numbers)
-        .where(voice_phone_numbers.c.id == number_id)
-        .values(
-            assignment_status="Unassigned",
-            target_type=None,
-            target_id=None,
-            user_id=None,
-            updated_at=now,
+    with turn.writing() as ledger:
+        row = visible_service(ledger, scope, guid)
+        number_id = number_row(ledger, row.id, number)
+        ledger.execute(
+            update(voice_phone_numbers)
+            .where(voice_phone_numbers.c.id == number_id)
+            .values(
+                assignment_status="Unassigned",
+                target_type=None,
+                target_id=None,
+                user_id=None,
+                updated_at=now,
+            )
         )
-    )
-    touched(ledger, row.id, now)
-    return {"telephoneNumber": number, "status": "Unassigned"}
+        touched(ledger, row.id, now)
+        return {"telephoneNumber": number, "status": "Unassigned"}

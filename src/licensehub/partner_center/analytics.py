@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine, Select
 
 from licensehub.auth.scope import Scoped
-from licensehub.kit.dependencies import LedgerReader
+from licensehub.kit.dependencies import LedgerTurn
 from licensehub.kit.errors import InvalidParameter
 from licensehub.partner_center import usage
 from licensehub.partner_center.filters import FIELDS, FilterError, parse_filter
@@ -97,7 +97,7 @@ def stream(
 )
 def license_usage(
     request: Request,
-    ledger: LedgerReader,
+    turn: LedgerTurn,
     scope: Scoped,
     top: Annotated[str | None, Query(description=f"Rows per page, 1 to {MAX_TOP}.")] = None,
     skip: Annotated[int, Query(ge=0, le=MAX_SKIP, description="Rows to skip.")] = 0,
@@ -115,13 +115,14 @@ def license_usage(
     except FilterError as exc:
         raise InvalidParameter(str(exc)) from None
     limit, fields = parse_top(top), parse_groupby(groupby)
-    day = parse_processed(processedDateTime) or usage.latest_date(ledger, scope)
-    if day is None:  # nothing the caller may see has been processed yet
-        return StreamingResponse(
-            iter([b'{"Value":[],"TotalCount":0}']), media_type="application/json"
-        )
-    query = usage.UsageQuery(day, expression, fields, limit, skip)
-    total = usage.count(ledger, scope, query)
+    with turn.reading() as ledger:
+        day = parse_processed(processedDateTime) or usage.latest_date(ledger, scope)
+        if day is None:  # nothing the caller may see has been processed yet
+            return StreamingResponse(
+                iter([b'{"Value":[],"TotalCount":0}']), media_type="application/json"
+            )
+        query = usage.UsageQuery(day, expression, fields, limit, skip)
+        total = usage.count(ledger, scope, query)
     next_link = None
     if skip + limit < total:
         # The same query, the next rows, and the date pinned so that pages stay consistent.

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy import Row
 
 from licensehub.auth.scope import Scoped
-from licensehub.kit.dependencies import LedgerReader
+from licensehub.kit.dependencies import LedgerTurn
 from licensehub.kit.errors import NotFound
 from licensehub.partner_center import queries
 from licensehub.partner_center.negotiation import negotiate, respond
@@ -77,21 +77,23 @@ def service_plan(row: Row[Any], status: str) -> ServicePlan:
     summary="The customers the caller may see",
 )
 def list_customers(
-    ledger: LedgerReader,
+    turn: LedgerTurn,
     scope: Scoped,
     size: Annotated[int, Query(ge=1, le=500, description="How many customers at most.")] = 200,
 ) -> Collection[Customer]:
-    total, rows = queries.customers(ledger, scope, size)
-    return Collection[Customer](
-        totalCount=total,
-        items=[customer_resource(row) for row in rows],
-        links={"self": Link(uri=f"/customers?size={size}")},
-    )
+    with turn.reading() as ledger:
+        total, rows = queries.customers(ledger, scope, size)
+        return Collection[Customer](
+            totalCount=total,
+            items=[customer_resource(row) for row in rows],
+            links={"self": Link(uri=f"/customers?size={size}")},
+        )
 
 
 @router.get("/v1/customers/{customer_id}", response_model=Customer, summary="One customer")
-def get_customer(ledger: LedgerReader, scope: Scoped, customer_id: CustomerId) -> Customer:
-    return customer_resource(visible_customer(ledger, scope, customer_id))
+def get_customer(turn: LedgerTurn, scope: Scoped, customer_id: CustomerId) -> Customer:
+    with turn.reading() as ledger:
+        return customer_resource(visible_customer(ledger, scope, customer_id))
 
 
 @router.get(
@@ -100,26 +102,27 @@ def get_customer(ledger: LedgerReader, scope: Scoped, customer_id: CustomerId) -
     summary="The customer's seats per product SKU",
 )
 def subscribed_skus(
-    ledger: LedgerReader, scope: Scoped, customer_id: CustomerId, groups: LicenseGroups
+    turn: LedgerTurn, scope: Scoped, customer_id: CustomerId, groups: LicenseGroups
 ) -> Collection[SubscribedSku]:
-    tenant = visible_customer(ledger, scope, customer_id)
-    items = []
-    for row, plans in queries.subscribed_skus(ledger, tenant.id, groups):
-        total = row.enabled_units + row.warning_units
-        items.append(
-            SubscribedSku(
-                availableUnits=total - row.consumed,
-                activeUnits=row.enabled_units,
-                consumedUnits=row.consumed,
-                suspendedUnits=row.suspended_units,
-                totalUnits=total,
-                warningUnits=row.warning_units,
-                productSku=product_sku(row),
-                servicePlans=[service_plan(plan, "Enabled") for plan in plans],
-                capabilityStatus=row.capability_status,
+    with turn.reading() as ledger:
+        tenant = visible_customer(ledger, scope, customer_id)
+        items = []
+        for row, plans in queries.subscribed_skus(ledger, tenant.id, groups):
+            total = row.enabled_units + row.warning_units
+            items.append(
+                SubscribedSku(
+                    availableUnits=total - row.consumed,
+                    activeUnits=row.enabled_units,
+                    consumedUnits=row.consumed,
+                    suspendedUnits=row.suspended_units,
+                    totalUnits=total,
+                    warningUnits=row.warning_units,
+                    productSku=product_sku(row),
+                    servicePlans=[service_plan(plan, "Enabled") for plan in plans],
+                    capabilityStatus=row.capability_status,
+                )
             )
-        )
-    return Collection[SubscribedSku](totalCount=len(items), items=items)
+        return Collection[SubscribedSku](totalCount=len(items), items=items)
 
 
 @router.get(
@@ -134,7 +137,7 @@ def subscribed_skus(
     },
 )
 def user_licenses(
-    ledger: LedgerReader,
+    turn: LedgerTurn,
     scope: Scoped,
     customer_id: CustomerId,
     user_id: Annotated[str, Path(description="The user's object id or userPrincipalName.")],
@@ -142,10 +145,12 @@ def user_licenses(
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     media_type = negotiate(accept)
-    tenant = visible_customer(ledger, scope, customer_id)
-    user = queries.user(ledger, tenant.id, user_id)
-    if user is None:
-        raise NotFound(f"User {user_id} was not found in customer {customer_id}.")
+    with turn.reading() as ledger:
+        tenant = visible_customer(ledger, scope, customer_id)
+        user = queries.user(ledger, tenant.id, user_id)
+        if user is None:
+            raise NotFound(f"User {user_id} was not found in customer {customer_id}.")
+        held = queries.user_licenses(ledger, user.id, groups)
     items = [
         License(
             servicePlans=[
@@ -154,7 +159,7 @@ def user_licenses(
             ],
             productSku=product_sku(sku),
         )
-        for sku, plans, disabled in queries.user_licenses(ledger, user.id, groups)
+        for sku, plans, disabled in held
     ]
     body = Collection[License](totalCount=len(items), items=items)
     return respond(body.model_dump(exclude={"links"}), media_type)

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Row
 
 from licensehub.auth.scope import Scoped, TenantScope
 from licensehub.kit.clock import Now
-from licensehub.kit.dependencies import LedgerReader
+from licensehub.kit.dependencies import LedgerTurn
 from licensehub.kit.errors import NotFound
 from licensehub.veeam import queries
 from licensehub.veeam.errors import VeeamJSON
@@ -91,9 +91,10 @@ def composed(request: Request, row: Row[Any]) -> RestOrganizationComposed:
     summary="The organizations the caller may see",
 )
 def get_organizations(
-    request: Request, ledger: LedgerReader, scope: Scoped, extended_view: ExtendedView = True
+    request: Request, turn: LedgerTurn, scope: Scoped, extended_view: ExtendedView = True
 ) -> list[RestOrganizationComposed]:
-    return [composed(request, row) for row in queries.all_organizations(ledger, scope)]
+    with turn.reading() as ledger:
+        return [composed(request, row) for row in queries.all_organizations(ledger, scope)]
 
 
 @router.get(
@@ -104,12 +105,13 @@ def get_organizations(
 )
 def get_organization(
     request: Request,
-    ledger: LedgerReader,
+    turn: LedgerTurn,
     scope: Scoped,
     organization_id: OrganizationId,
     extended_view: ExtendedView = True,
 ) -> RestOrganizationComposed:
-    return composed(request, find(ledger, scope, organization_id))
+    with turn.reading() as ledger:
+        return composed(request, find(ledger, scope, organization_id))
 
 
 @router.get(
@@ -119,9 +121,10 @@ def get_organization(
     summary="How many licenses the organization's users consume, and how many are new",
 )
 def get_licensing_information(
-    ledger: LedgerReader, scope: Scoped, now: Now, organization_id: OrganizationId
+    turn: LedgerTurn, scope: Scoped, now: Now, organization_id: OrganizationId
 ) -> RESTOrganizationLicensingInformation:
-    counts = queries.licensing_information(ledger, find(ledger, scope, organization_id), now)
+    with turn.reading() as ledger:
+        counts = queries.licensing_information(ledger, find(ledger, scope, organization_id), now)
     return RESTOrganizationLicensingInformation(
         licensedUsers=counts.licensed_users, newUsers=counts.new_users
     )
@@ -154,7 +157,7 @@ def licensed_user(request: Request, found: queries.LicensedUser) -> RESTLicensed
 )
 def get_licensed_users(
     request: Request,
-    ledger: LedgerReader,
+    turn: LedgerTurn,
     scope: Scoped,
     now: Now,
     organization_id: Annotated[
@@ -169,9 +172,10 @@ def get_licensed_users(
         int, Query(ge=1, le=MAX_LIMIT, description=f"Users per page, at most {MAX_LIMIT}.")
     ] = DEFAULT_LIMIT,
 ) -> PageOfRESTLicensedUser:
-    row_id = find(ledger, scope, organization_id).id if organization_id is not None else None
-    query = queries.LicensedUsersQuery(now, row_id, name, offset, limit)
-    total, users = queries.licensed_users(ledger, scope, query)
+    with turn.reading() as ledger:
+        row_id = find(ledger, scope, organization_id).id if organization_id is not None else None
+        query = queries.LicensedUsersQuery(now, row_id, name, offset, limit)
+        total, users = queries.licensed_users(ledger, scope, query)
     links = {"self": link(request.url)}
     if offset + limit < total:
         links["next"] = link(request.url.include_query_params(offset=offset + limit, limit=limit))
