@@ -77,12 +77,14 @@ def in_use(user: ProtectedUser, now: datetime) -> bool:
     return user.last_backup_time is not None and user.last_backup_time > window_start(now)
 
 
+def may_be_new(license: License) -> bool:
+    """Only a Rental license with a recorded period has New users."""
+    return license.type == "Rental" and license.period_started_at is not None
+
+
 def is_new(user: ProtectedUser, license: License) -> bool:
-    return (
-        license.type == "Rental"
-        and license.period_started_at is not None
-        and user.license_taken_at >= license.period_started_at
-    )
+    start = license.period_started_at or EARLIEST  # only read when may_be_new
+    return may_be_new(license) and user.license_taken_at >= start
 
 
 def license_states(

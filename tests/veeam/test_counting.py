@@ -1,0 +1,90 @@
+"""LicensingInformation is counted by the database: on any users, both stores count exactly
+what the rules (veeam/rules.py, the reference) say."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, insert, select
+
+from licensehub.ledger.tables import (
+    backup_organizations,
+    backup_protected_users,
+    partners,
+    tenants,
+)
+from licensehub.veeam import queries
+from licensehub.veeam.rules import GRACE, WINDOW, License, ProtectedUser, licensing_information
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
+# Moments around every edge the rules have, and a spread of others.
+EDGES = [NOW - WINDOW, NOW - GRACE, NOW - timedelta(days=20), NOW]
+MOMENTS = st.one_of(
+    st.sampled_from(EDGES).flatmap(
+        lambda edge: st.sampled_from([edge - SECOND, edge, edge + SECOND])
+    ),
+    st.integers(0, 60 * 86_400).map(lambda seconds: NOW - timedelta(seconds=seconds)),
+)
+USERS = st.lists(st.tuples(st.none() | MOMENTS, st.none() | MOMENTS), max_size=12)
+LICENSES = st.builds(
+    License,
+    type=st.sampled_from(["Subscription", "Rental"]),
+    limit=st.integers(0, 5),
+    period_started_at=st.none() | MOMENTS,
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    # Each example works in a transaction of its own that is rolled back: the store is shared.
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(users=USERS, license=LICENSES)
+def test_the_database_counts_what_the_rules_say(
+    engine: Engine, users: list[tuple[datetime | None, datetime | None]], license: License
+) -> None:
+    protected = [ProtectedUser(uuid.uuid4(), first, last) for first, last in users]
+    with engine.connect() as connection, connection.begin() as transaction:
+        partner = connection.execute(insert(partners).values(name="P").returning(partners.c.id))
+        tenant = connection.execute(
+            insert(tenants)
+            .values(tenant_id=uuid.uuid4(), partner_id=partner.scalar_one(), name="T")
+            .returning(tenants.c.id)
+        ).scalar_one()
+        org_id = connection.execute(
+            insert(backup_organizations)
+            .values(
+                tenant_id=tenant,
+                organization_id=uuid.uuid4(),
+                name="O",
+                license_type=license.type,
+                licensed_users_limit=license.limit,
+                period_started_at=license.period_started_at,
+            )
+            .returning(backup_organizations.c.id)
+        ).scalar_one()
+        if protected:
+            connection.execute(
+                insert(backup_protected_users),
+                [
+                    {
+                        "organization_id": org_id,
+                        "backup_user_id": user.id,
+                        "name": f"user {n}",
+                        "first_backup_time": user.first_backup_time,
+                        "last_backup_time": user.last_backup_time,
+                    }
+                    for n, user in enumerate(protected)
+                ],
+            )
+        org = connection.execute(
+            select(backup_organizations).where(backup_organizations.c.id == org_id)
+        ).one()
+        counted = queries.licensing_information(connection, org, NOW)
+        transaction.rollback()
+    assert counted == licensing_information(protected, license, NOW)
