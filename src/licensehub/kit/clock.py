@@ -10,7 +10,9 @@ from fastapi import Depends
 from licensehub.ledger.tables.base import utcnow
 
 
-def now() -> datetime:
+async def now() -> datetime:
+    # async, as every dependency that does no I/O: a plain def would cost each request a
+    # trip to the thread pool and back.
     return utcnow()
 
 

@@ -7,12 +7,14 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 from sqlalchemy import Row
 
 from licensehub.auth.scope import Scoped
 from licensehub.kit.clock import Now
 from licensehub.kit.dependencies import LedgerTurn
 from licensehub.kit.errors import NotFound, problem_responses
+from licensehub.kit.responses import json_response
 from licensehub.live_platform import queries
 from licensehub.live_platform.rules import FACTOR_NAMES
 from licensehub.live_platform.schemas import LicenseInfo
@@ -78,13 +80,12 @@ def get_license_info(
     nrOfMonths: Annotated[
         int, Query(ge=1, le=120, description="The records of the last N months.")
     ] = 1,
-) -> list[LicenseInfo]:
+) -> Response:
     with turn.writing() as ledger:
         service = queries.service(ledger, scope, customer_guid)
         if service is None:
             raise NotFound(f"No service with umpCustomerGuid {customer_guid}.")
         queries.record_today(ledger, service, now)
         since = months_before(now.date(), nrOfMonths)
-        return [
-            license_info(row, customer_guid) for row in queries.history(ledger, service.id, since)
-        ]
+        rows = queries.history(ledger, service.id, since)
+    return json_response([license_info(row, customer_guid) for row in rows])

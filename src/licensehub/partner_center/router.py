@@ -11,6 +11,7 @@ from sqlalchemy import Row
 from licensehub.auth.scope import Scoped
 from licensehub.kit.dependencies import LedgerTurn
 from licensehub.kit.errors import NotFound
+from licensehub.kit.responses import json_response
 from licensehub.partner_center import queries
 from licensehub.partner_center.negotiation import negotiate, respond
 from licensehub.partner_center.params import CustomerId, license_groups, visible_customer
@@ -103,7 +104,7 @@ def get_customer(turn: LedgerTurn, scope: Scoped, customer_id: CustomerId) -> Cu
 )
 def subscribed_skus(
     turn: LedgerTurn, scope: Scoped, customer_id: CustomerId, groups: LicenseGroups
-) -> Collection[SubscribedSku]:
+) -> Response:
     with turn.reading() as ledger:
         tenant = visible_customer(ledger, scope, customer_id)
         items = []
@@ -122,7 +123,7 @@ def subscribed_skus(
                     capabilityStatus=row.capability_status,
                 )
             )
-        return Collection[SubscribedSku](totalCount=len(items), items=items)
+    return json_response(Collection[SubscribedSku](totalCount=len(items), items=items))
 
 
 @router.get(

@@ -7,6 +7,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
 from sqlalchemy import Connection, Row
 
 from licensehub.auth.scope import Scoped, TenantScope
@@ -14,7 +15,7 @@ from licensehub.kit.clock import Now
 from licensehub.kit.dependencies import LedgerTurn
 from licensehub.kit.errors import NotFound
 from licensehub.veeam import queries
-from licensehub.veeam.errors import VeeamJSON
+from licensehub.veeam.errors import VeeamJSON, veeam_json
 from licensehub.veeam.schemas import (
     Links,
     PageOfRESTLicensedUser,
@@ -92,9 +93,10 @@ def composed(request: Request, row: Row[Any]) -> RestOrganizationComposed:
 )
 def get_organizations(
     request: Request, turn: LedgerTurn, scope: Scoped, extended_view: ExtendedView = True
-) -> list[RestOrganizationComposed]:
+) -> Response:
     with turn.reading() as ledger:
-        return [composed(request, row) for row in queries.all_organizations(ledger, scope)]
+        rows = queries.all_organizations(ledger, scope)
+    return veeam_json([composed(request, row) for row in rows])
 
 
 @router.get(
@@ -109,9 +111,10 @@ def get_organization(
     scope: Scoped,
     organization_id: OrganizationId,
     extended_view: ExtendedView = True,
-) -> RestOrganizationComposed:
+) -> Response:
     with turn.reading() as ledger:
-        return composed(request, find(ledger, scope, organization_id))
+        row = find(ledger, scope, organization_id)
+    return veeam_json(composed(request, row))
 
 
 @router.get(
@@ -122,11 +125,13 @@ def get_organization(
 )
 def get_licensing_information(
     turn: LedgerTurn, scope: Scoped, now: Now, organization_id: OrganizationId
-) -> RESTOrganizationLicensingInformation:
+) -> Response:
     with turn.reading() as ledger:
         counts = queries.licensing_information(ledger, find(ledger, scope, organization_id), now)
-    return RESTOrganizationLicensingInformation(
-        licensedUsers=counts.licensed_users, newUsers=counts.new_users
+    return veeam_json(
+        RESTOrganizationLicensingInformation(
+            licensedUsers=counts.licensed_users, newUsers=counts.new_users
+        )
     )
 
 
@@ -171,7 +176,7 @@ def get_licensed_users(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description=f"Users per page, at most {MAX_LIMIT}.")
     ] = DEFAULT_LIMIT,
-) -> PageOfRESTLicensedUser:
+) -> Response:
     with turn.reading() as ledger:
         row_id = find(ledger, scope, organization_id).id if organization_id is not None else None
         query = queries.LicensedUsersQuery(now, row_id, name, offset, limit)
@@ -179,10 +184,12 @@ def get_licensed_users(
     links = {"self": link(request.url)}
     if offset + limit < total:
         links["next"] = link(request.url.include_query_params(offset=offset + limit, limit=limit))
-    return PageOfRESTLicensedUser(
-        offset=offset,
-        limit=limit,
-        results=[licensed_user(request, user) for user in users],
-        totalCount=total,
-        links=links,
+    return veeam_json(
+        PageOfRESTLicensedUser(
+            offset=offset,
+            limit=limit,
+            results=[licensed_user(request, user) for user in users],
+            totalCount=total,
+            links=links,
+        )
     )
