@@ -1,13 +1,17 @@
-"""licensehub's own app with one bench-only route per vendor prefix answering a constant body
-of a requested size: the point lookups' baseline. Everything else — the uvicorn server, the
-middleware, token checking and tenant scoping — is the product's, so the gap between a lookup
-and its baseline is what the lookup itself costs (ledger transaction, queries, models, JSON).
+"""licensehub's own app with two bench-only routes per vendor prefix, both answering a constant
+body of a requested size. The constant route is the point lookups' baseline: everything else —
+the uvicorn server, the middleware, token checking and tenant scoping — is the product's, so the
+gap between a lookup and its baseline is what the lookup itself costs (ledger transaction,
+queries, models, JSON). The floor route also takes a GUID from its path, as the lookups do, and
+runs `SELECT 1` in a read transaction of its own: what any lookup pays before its first query.
 
 Served like `licensehub serve` runs the product: `python -m bench.constant_app --port N`.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from typing import Annotated
 
 import click
@@ -15,10 +19,12 @@ import uvicorn
 from fastapi import APIRouter, FastAPI, Path
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
+from sqlalchemy import text
 from starlette.routing import BaseRoute
 
 from licensehub.app import create_app
 from licensehub.auth.scope import Scoped
+from licensehub.kit.dependencies import LedgerTurn
 from licensehub.kit.logging import configure as configure_logging
 from licensehub.settings import Settings
 
@@ -30,7 +36,12 @@ CONSTANT_PATHS = {
     "/api/v3/customer/{customerGuid}/licenseinfo": "/api/v3/bench-constant/{size}",
     "/v6/Organizations/{organizationId}/LicensingInformation": "/v6/bench-constant/{size}",
 }
+FLOOR_PATHS = {
+    real: constant.replace("bench-constant", "bench-floor") + "/{guid}"
+    for real, constant in CONSTANT_PATHS.items()
+}
 MAX_SIZE = 10_000_000
+Size = Annotated[int, Path(ge=0, le=MAX_SIZE, description="Body bytes.")]
 
 bodies: dict[int, bytes] = {}
 
@@ -43,10 +54,14 @@ def constant_body(size: int) -> bytes:
     return bodies[size]
 
 
-def constant(
-    scope: Scoped, size: Annotated[int, Path(ge=0, le=MAX_SIZE, description="Body bytes.")]
-) -> Response:
+def constant(scope: Scoped, size: Size) -> Response:
     # A plain `def`, as every lookup endpoint is: it pays the same hop to the thread pool.
+    return Response(constant_body(size), media_type="application/json")
+
+
+def floor(scope: Scoped, turn: LedgerTurn, size: Size, guid: uuid.UUID) -> Response:
+    with turn.reading() as ledger:
+        ledger.execute(text("SELECT 1")).scalar_one()
     return Response(constant_body(size), media_type="application/json")
 
 
@@ -59,11 +74,13 @@ def serves(route: BaseRoute, path: str) -> bool:
     return included is not None and any(serves(inner, path) for inner in included.routes)
 
 
-def place_before(app: FastAPI, real_path: str, constant_path: str) -> None:
-    """Add the constant route just before the router of the real one: routes are tried in
-    order, so both walk the same routers before reaching their own."""
+def place_before(
+    app: FastAPI, real_path: str, path: str, endpoint: Callable[..., Response]
+) -> None:
+    """Add a bench route just before the router of the real one: routes are tried in order,
+    so both walk the same routers before reaching their own."""
     router = APIRouter()
-    router.add_api_route(constant_path, constant, methods=["GET"], include_in_schema=False)
+    router.add_api_route(path, endpoint, methods=["GET"], include_in_schema=False)
     app.include_router(router)
     routes = app.router.routes
     added = routes.pop()
@@ -74,7 +91,8 @@ def place_before(app: FastAPI, real_path: str, constant_path: str) -> None:
 def create_bench_app(settings: Settings | None = None) -> FastAPI:
     app = create_app(settings)
     for real_path, constant_path in CONSTANT_PATHS.items():
-        place_before(app, real_path, constant_path)
+        place_before(app, real_path, constant_path, constant)
+        place_before(app, real_path, FLOOR_PATHS[real_path], floor)
     return app
 
 

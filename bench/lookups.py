@@ -1,7 +1,9 @@
 """Figure 2: point lookups under load. Four vendor lookups on the analytics ledger's tenants
 (with their users, licenses, voice services and backups: lookup_data.py), driven by wrk at
 1, 16 and 64 connections, each against a constant body of its own size from the same app,
-server, middleware and authentication (constant_app.py), run turn about."""
+server, middleware and authentication (constant_app.py), run turn about. The notes add the
+floor: the same constant body after a `SELECT 1` in a read transaction, what any lookup pays
+before its first query."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import httpx
 from sqlalchemy import Engine, func, select
 
 from bench.analytics import ledger
-from bench.constant_app import CONSTANT_PATHS
+from bench.constant_app import CONSTANT_PATHS, FLOOR_PATHS
 from bench.data import UsageData, partner_token
 from bench.lookup_data import LookupData, lookup_data
 from bench.report import Figure, Report
@@ -136,25 +138,31 @@ def point_lookups(report: Report, store: str, scale: Scale) -> None:
         with httpx.Client(base_url=server.base, headers={"Authorization": authorization}) as client:
             sizes = {lookup.name: body_size(client, lookup.paths) for lookup in to_run}
         for lookup in to_run:
-            constant = CONSTANT_PATHS[lookup.template].format(size=sizes[lookup.name])
+            size = sizes[lookup.name]
+            constant = CONSTANT_PATHS[lookup.template].format(size=size)
+            floor = FLOOR_PATHS[lookup.template].format(size=size, guid=data.tenant_ids[0])
             for connections in scale.connections:
                 ours = server.load(lookup.paths, connections, scale.load_seconds)
                 theirs = server.load([constant], connections, scale.load_seconds)
-                report.add(figure(store, lookup, connections, ours, theirs, sizes, data, made))
+                floors = server.load([floor], connections, scale.load_seconds)
+                loads = Loads(ours, theirs, floors, size)
+                report.add(figure(store, lookup, connections, loads, data, made))
     finally:
         server.close()
 
 
+@dataclass(frozen=True)
+class Loads:
+    ours: LoadResult  # the lookup
+    theirs: LoadResult  # the constant body: the baseline
+    floor: LoadResult  # the constant body after SELECT 1 in a read transaction
+    body_bytes: int  # of the lookup's answers on average, and so of the constant body
+
+
 def figure(
-    store: str,
-    lookup: Lookup,
-    connections: int,
-    ours: LoadResult,
-    theirs: LoadResult,
-    sizes: dict[str, int],
-    data: UsageData,
-    made: LookupData,
+    store: str, lookup: Lookup, connections: int, loads: Loads, data: UsageData, made: LookupData
 ) -> Figure:
+    ours, theirs, floor = loads.ours, loads.theirs, loads.floor
     return Figure(
         figure=f"lookups: {lookup.name}, {connections} connections",
         store=store,
@@ -166,7 +174,7 @@ def figure(
         notes={
             "path": lookup.template,
             "ids": len(lookup.paths),
-            "body_bytes": sizes[lookup.name],
+            "body_bytes": loads.body_bytes,
             "p50_ms": ours.p50_ms,
             "p99_ms": ours.p99_ms,
             "baseline_p50_ms": theirs.p50_ms,
@@ -177,6 +185,12 @@ def figure(
             "errors": ours.errors if ours.failed else None,
             "baseline_stalled": theirs.stalled,
             "baseline_errors": theirs.errors if theirs.failed else None,
+            "floor_per_second": round(floor.per_second, 1),
+            "floor_vs_baseline": round(floor.per_second / theirs.per_second, 3)
+            if theirs.per_second
+            else None,
+            "floor_p50_ms": floor.p50_ms,
+            "floor_errors": floor.errors if floor.failed else None,
             "tenants": data.tenants,
             "users": made.users,
             "voice_services": made.voice_services,
