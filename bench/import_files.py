@@ -68,7 +68,7 @@ REPORT_HEADER = (
     "Deleted Date",
     *activity.FLAGS[1:],
     *activity.ACTIVITY,
-    *activity.DATES[2:],
+    *activity.OTHER_DATES[1:],
     activity.PRODUCTS,
 )
 
