@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, event, insert, select, update
 
 from licensehub.ledger.tables import (
     tenants,
@@ -168,3 +168,25 @@ def test_unknown_and_malformed_guids(api: TestClient, demo_engine: Engine) -> No
     with demo_engine.begin() as connection:  # the case of the guid does not matter
         connection.execute(update(voice_services).values(name="x").where(voice_services.c.id == 0))
     assert api.get(PATH.upper().replace("/API/V3/CUSTOMER", "/api/v3/customer")).status_code == 200
+
+
+def test_a_current_record_is_read_not_written_again(api: TestClient, demo_engine: Engine) -> None:
+    """Readers do not queue for the write lock (nor pay a commit) while nothing changed."""
+    written: list[str] = []
+
+    def note_writes(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            written.append(statement)
+
+    engine = api.app.state.engine  # type: ignore[attr-defined]
+    records(api)  # today's record, written if the demo left it out
+    event.listen(engine, "before_cursor_execute", note_writes)
+    try:
+        first = records(api)
+        assert written == []
+        add_interface_user(demo_engine)  # changed outside the API: the next GET writes
+        second = records(api)
+    finally:
+        event.remove(engine, "before_cursor_execute", note_writes)
+    assert len(written) == 1
+    assert second[0]["managedUsersUserInterface"] == first[0]["managedUsersUserInterface"] + 1

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select, update
 
 from licensehub.auth.scope import TenantScope
+from licensehub.kit.errors import NotFound
 from licensehub.ledger.tables import (
     tenants,
     voice_license_factors,
@@ -37,6 +38,14 @@ def service(connection: Connection, scope: TenantScope, guid: uuid.UUID) -> Row[
             voice_services.c.ump_customer_guid == guid, scope.restrict(voice_services.c.tenant_id)
         )
     ).first()
+
+
+def visible_service(connection: Connection, scope: TenantScope, guid: uuid.UUID) -> Row[Any]:
+    """The service, if the principal may see it; else the same 404 as for no service."""
+    row = service(connection, scope, guid)
+    if row is None:
+        raise NotFound(f"No service with umpCustomerGuid {guid}.")
+    return row
 
 
 def factor_settings(
@@ -112,13 +121,31 @@ def day_record(
     }
 
 
+def today_record(connection: Connection, service_row: Row[Any], now: datetime) -> dict[str, Any]:
+    """Today's record as the current inputs make it."""
+    effective = factors(connection, service_row)
+    counts = current_counts(connection, service_row, effective)
+    return day_record(service_row, now.date(), counts, effective, service_row.last_update)
+
+
+def is_recorded(connection: Connection, record: dict[str, Any]) -> bool:
+    """Whether the ledger holds this day's record as it is."""
+    stored = connection.execute(
+        select(voice_license_info_days).where(
+            voice_license_info_days.c.service_id == record["service_id"],
+            voice_license_info_days.c.day == record["day"],
+        )
+    ).first()
+    return stored is not None and all(
+        stored._mapping[name] == value for name, value in record.items()
+    )
+
+
 def record_today(connection: Connection, service_row: Row[Any], now: datetime) -> None:
     """Today's record, (re)written from the current inputs. Days before today are never
     written again: once a day is over, its record is frozen."""
-    effective = factors(connection, service_row)
-    counts = current_counts(connection, service_row, effective)
-    row = day_record(service_row, now.date(), counts, effective, service_row.last_update)
-    upsert(connection, voice_license_info_days, row, key=("service_id", "day"))
+    record = today_record(connection, service_row, now)
+    upsert(connection, voice_license_info_days, record, key=("service_id", "day"))
 
 
 def history(connection: Connection, service_id: int, since: date) -> list[Row[Any]]:

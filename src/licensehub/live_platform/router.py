@@ -13,7 +13,7 @@ from sqlalchemy import Row
 from licensehub.auth.scope import Scoped
 from licensehub.kit.clock import Now
 from licensehub.kit.dependencies import LedgerTurn
-from licensehub.kit.errors import NotFound, problem_responses
+from licensehub.kit.errors import problem_responses
 from licensehub.kit.responses import json_response
 from licensehub.live_platform import queries
 from licensehub.live_platform.rules import FACTOR_NAMES
@@ -81,11 +81,16 @@ def get_license_info(
         int, Query(ge=1, le=120, description="The records of the last N months.")
     ] = 1,
 ) -> Response:
-    with turn.writing() as ledger:
-        service = queries.service(ledger, scope, customer_guid)
-        if service is None:
-            raise NotFound(f"No service with umpCustomerGuid {customer_guid}.")
-        queries.record_today(ledger, service, now)
-        since = months_before(now.date(), nrOfMonths)
-        rows = queries.history(ledger, service.id, since)
+    since = months_before(now.date(), nrOfMonths)
+    with turn.reading() as ledger:
+        service = queries.visible_service(ledger, scope, customer_guid)
+        current = queries.is_recorded(ledger, queries.today_record(ledger, service, now))
+        rows = queries.history(ledger, service.id, since) if current else []
+    if not current:
+        # The day is new, or an input changed outside the API. Written again under the write
+        # lock, so that a writer that recorded newer inputs meanwhile is not overwritten.
+        with turn.writing() as ledger:
+            service = queries.visible_service(ledger, scope, customer_guid)
+            queries.record_today(ledger, service, now)
+            rows = queries.history(ledger, service.id, since)
     return json_response([license_info(row, customer_guid) for row in rows])

@@ -26,8 +26,7 @@ from licensehub.ledger.tables import (
     voice_phone_numbers,
     voice_services,
 )
-from licensehub.live_platform import queries
-from licensehub.live_platform.queries import touched
+from licensehub.live_platform.queries import touched, visible_service
 from licensehub.live_platform.rules import FACTOR_ALIASES
 
 router = APIRouter(
@@ -97,13 +96,6 @@ def service_body(row: Row[Any], tenant_id: uuid.UUID) -> Service:
         name=row.name,
         acquiredLicenses=row.acquired_licenses,
     )
-
-
-def visible_service(connection: Connection, scope: Any, guid: uuid.UUID) -> Row[Any]:
-    row = queries.service(connection, scope, guid)
-    if row is None:
-        raise NotFound(f"No service with umpCustomerGuid {guid}.")
-    return row
 
 
 def tenant_guid(connection: Connection, tenant_row_id: int) -> uuid.UUID:
