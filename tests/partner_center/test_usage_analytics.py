@@ -264,3 +264,29 @@ def test_a_customer_sees_only_its_own_rows_whatever_the_filter(
 def fetch_all_as(api: TestClient, headers: dict[str, str]) -> tuple[list[dict[str, Any]], int]:
     body = api.get(PATH, headers=headers).json()
     return body["Value"], body["TotalCount"]
+
+
+def test_the_default_date_is_the_newest_the_caller_may_see(
+    api: TestClient, demo_engine: Engine, world: Any
+) -> None:
+    """A later date of another partner's tenant is not the default of a caller who cannot
+    see it: it falls back to its own tenants' newest date."""
+    later = LATEST + timedelta(days=5)
+    with demo_engine.begin() as connection:
+        row = connection.execute(
+            select(license_usage).where(
+                license_usage.c.tenant_id == world.b.id, license_usage.c.processed_date == LATEST
+            )
+        ).first()
+        assert row is not None
+        moved = {**row._mapping, "processed_date": later}
+        del moved["id"]
+        connection.execute(license_usage.insert().values(moved))
+
+    def default_dates(token: str) -> set[str]:
+        rows, _ = fetch_all_as(api, world.headers(token))
+        return {r["processedDateTime"] for r in rows}
+
+    assert default_dates(world.operator) == {f"{later.isoformat()}T00:00:00"}
+    for token in (world.partner_a, world.customer_a):  # tenant B is not theirs
+        assert default_dates(token) == {f"{LATEST.isoformat()}T00:00:00"}

@@ -49,12 +49,20 @@ class UsageQuery:
 def latest_date(connection: Connection, scope: TenantScope) -> date | None:
     """The newest processing date among the rows the principal may see (before any filter).
 
-    An operator's is the end of the (date, ...) index. Anyone else's is the newest of each
-    visible tenant's newest, each one probe of the (tenant, date) index: a max over the
-    partner's rows would read all of them, two years of them at a large partner."""
+    The newest date of all is the end of the (date, tenant, ...) index; it is the caller's too
+    when one of its tenants has rows on it, as when a partner's tenants are processed
+    together: one more probe of that index. Else it is the newest of each visible tenant's
+    newest, each one probe of the (tenant, date) index, as many probes as tenants: a max over
+    the partner's rows would read all of them, two years of them at a large partner."""
     newest = func.max(license_usage.c.processed_date)
-    if scope.principal.kind == "operator":
-        return connection.execute(select(newest)).scalar()
+    overall: date | None = connection.execute(select(newest)).scalar()
+    if overall is None or scope.principal.kind == "operator":
+        return overall
+    on_it = select(license_usage.c.id).where(
+        license_usage.c.processed_date == overall, scope.restrict(license_usage.c.tenant_id)
+    )
+    if connection.execute(select(on_it.exists())).scalar():
+        return overall
     visible = scope.tenants().subquery()
     per_tenant = select(newest).where(license_usage.c.tenant_id == visible.c.id).scalar_subquery()
     found: date | None = connection.execute(
