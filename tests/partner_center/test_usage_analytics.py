@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from licensehub.ledger.tables import license_usage, tenants
+from licensehub.partner_center import analytics
 from tests.conftest import DEMO_AS_OF
 
 PATH = "/partner/v1/analytics/commercial/usage/license"
@@ -290,3 +291,18 @@ def test_the_default_date_is_the_newest_the_caller_may_see(
     assert default_dates(world.operator) == {f"{later.isoformat()}T00:00:00"}
     for token in (world.partner_a, world.customer_a):  # tenant B is not theirs
         assert default_dates(token) == {f"{LATEST.isoformat()}T00:00:00"}
+
+
+def test_streamed_and_short_pages_answer_alike(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page of one batch is read inline; longer ones stream from a server-side cursor."""
+    params = {"top": "97", "skip": "3"}
+    inline = api.get(PATH, params=params)
+    monkeypatch.setattr(analytics, "STREAM_BATCH", 10)  # now the page takes 10 batches
+    streamed = api.get(PATH, params=params)
+    assert streamed.headers.get("content-length") is None  # chunked: it did stream
+    assert inline.headers["content-length"] == str(len(inline.content))
+    assert streamed.content == inline.content
+    assert streamed.headers["content-type"] == inline.headers["content-type"]
+    assert len(inline.json()["Value"]) == 97

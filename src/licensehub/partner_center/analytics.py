@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
-from sqlalchemy import Engine, Select
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy import Engine, Row, Select
 
 from licensehub.auth.scope import Scoped
 from licensehub.kit.dependencies import LedgerTurn
@@ -21,6 +21,7 @@ from licensehub.partner_center.schemas import PartnerCenterError
 MAX_TOP = 10_000
 MAX_SKIP = 2**31 - 1  # past any real result, and within every store's OFFSET
 STREAM_BATCH = 1_000
+JSON_UTF8 = "application/json; charset=utf-8"
 
 router = APIRouter(
     tags=["Partner Center analytics"],
@@ -68,24 +69,30 @@ def parse_processed(value: str | None) -> date | None:
         ) from None
 
 
-def stream(
-    engine: Engine, statement: Select[Any], total: int, next_link: str | None
+def body(
+    batches: Iterable[Sequence[Row[Any]]], total: int, next_link: str | None
 ) -> Iterator[bytes]:
-    """The page, row by row from a server-side cursor: never the whole result in memory."""
+    """The answer in chunks, one per batch of rows (each row its JSON object as text)."""
     yield b'{"Value":['
-    with engine.connect() as connection:
-        result = connection.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
-            statement
-        )
-        # One chunk per batch of rows, not per row: each chunk is a write to the socket.
-        separator = b""
-        for batch in result.partitions():
-            yield separator + ",".join(row[0] for row in batch).encode()
-            separator = b","
+    separator = b""
+    for batch in batches:
+        yield separator + ",".join(row[0] for row in batch).encode()
+        separator = b","
     tail: dict[str, Any] = {"TotalCount": total}
     if next_link:
         tail["@nextLink"] = next_link
     yield b"]," + json.dumps(tail)[1:].encode()
+
+
+def stream(
+    engine: Engine, statement: Select[Any], total: int, next_link: str | None
+) -> Iterator[bytes]:
+    """A long page from a server-side cursor: never the whole result in memory."""
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
+            statement
+        )
+        yield from body(result.partitions(), total, next_link)
 
 
 @router.get(
@@ -108,7 +115,7 @@ def license_usage(
     processedDateTime: Annotated[
         str | None, Query(description="The processing date to report.")
     ] = None,
-) -> StreamingResponse:
+) -> Response:
     try:
         # An empty filter filters nothing, as a client building its query string may send it.
         expression = parse_filter(filter) if filter and filter.strip() else None
@@ -118,11 +125,13 @@ def license_usage(
     with turn.reading() as ledger:
         day = parse_processed(processedDateTime) or usage.latest_date(ledger, scope)
         if day is None:  # nothing the caller may see has been processed yet
-            return StreamingResponse(
-                iter([b'{"Value":[],"TotalCount":0}']), media_type="application/json"
-            )
+            return Response(b'{"Value":[],"TotalCount":0}', media_type="application/json")
         query = usage.UsageQuery(day, expression, fields, limit, skip)
         total = usage.count(ledger, scope, query)
+        # A page of one batch is read here, in the same transaction: streaming it would cost
+        # a connection of its own and a trip to the thread pool for every chunk.
+        short = min(limit, total - skip) <= STREAM_BATCH
+        rows = ledger.execute(usage.page(scope, query)).all() if short else []
     next_link = None
     if skip + limit < total:
         # The same query, the next rows, and the date pinned so that pages stay consistent.
@@ -131,7 +140,9 @@ def license_usage(
                 skip=skip + limit, top=limit, processedDateTime=day.isoformat()
             )
         )
+    if short:
+        return Response(b"".join(body([rows], total, next_link)), media_type=JSON_UTF8)
     return StreamingResponse(
         stream(request.app.state.engine, usage.page(scope, query), total, next_link),
-        media_type="application/json; charset=utf-8",
+        media_type=JSON_UTF8,
     )
