@@ -57,13 +57,13 @@ ACTIVITY = tuple(f"{stem} Last Activity Date" for stem in STEMS)
 REQUIRED = (REFRESH, *FLAGS, *ACTIVITY, PRODUCTS)
 # Not counted, but a malformed date there still means a malformed file.
 OTHER_DATES = ("Deleted Date", *(f"{stem} License Assign Date" for stem in STEMS))
-# Where each group of values sits in a row as csv_columns reads it.
-COLUMNS = (*REQUIRED, *OTHER_DATES)
-FLAGS_AT = slice(1, 1 + len(FLAGS))
-ACTIVITY_AT = slice(FLAGS_AT.stop, FLAGS_AT.stop + len(ACTIVITY))
-PRODUCTS_AT = ACTIVITY_AT.stop
-REFRESH_AT = slice(0, 1)
-OTHER_DATES_AT = slice(PRODUCTS_AT + 1, None)
+# The values a row is read as (csv_columns), every date together: each group is parsed in
+# one call. The refresh date first, then the activity dates.
+COLUMNS = (REFRESH, *ACTIVITY, *OTHER_DATES, *FLAGS, PRODUCTS)
+DATES_AT = slice(0, 1 + len(ACTIVITY) + len(OTHER_DATES))
+LAST_ACTIVITY = slice(1, 1 + len(ACTIVITY))  # of the parsed dates
+FLAGS_AT = slice(DATES_AT.stop, DATES_AT.stop + len(FLAGS))
+PRODUCTS_AT = FLAGS_AT.stop
 BITS = tuple(1 << index for index in range(len(WORKLOADS)))
 # Microsoft's whole catalog has about 600 products: more in one tenant's report is not one.
 MAX_PRODUCTS = 1000
@@ -156,8 +156,8 @@ def parsed(row: tuple[str, ...], at: slice, parse: Callable[[str], T]) -> list[T
 
 def tally_row(checked: Checked, row: tuple[str, ...], days: int) -> None:
     """One row, its values in COLUMNS' order."""
-    refreshed = parsed(row, REFRESH_AT, as_date)[0]
-    parsed(row, OTHER_DATES_AT, as_date)
+    dates = parsed(row, DATES_AT, as_date)
+    refreshed = dates[0]
     if refreshed is None:
         raise BadRow(f"{REFRESH} is empty")
     if checked.refresh_date is None:
@@ -166,11 +166,10 @@ def tally_row(checked: Checked, row: tuple[str, ...], days: int) -> None:
         raise BadRow(f"{REFRESH} {refreshed} differs from the report's {checked.refresh_date}")
     checked.read += 1
     deleted, *licensed = parsed(row, FLAGS_AT, as_boolean)
-    last = parsed(row, ACTIVITY_AT, as_date)
     if deleted:
         return
     licensed_mask = active_mask = 0
-    for bit, has_license, seen in zip(BITS, licensed, last, strict=True):
+    for bit, has_license, seen in zip(BITS, licensed, dates[LAST_ACTIVITY], strict=True):
         if has_license:
             licensed_mask |= bit
             if seen is not None and checked.period_start < seen <= refreshed:
@@ -278,7 +277,7 @@ class ActivityImporter:
             raise ImportRefused("an active user report names no tenant: give --tenant")
         checked = Checked()
         for source in request.files:
-            for line, row in csv_columns(source, progress, REQUIRED, OTHER_DATES):
+            for line, row in csv_columns(source, progress, COLUMNS, REQUIRED):
                 try:
                     tally_row(checked, row, PERIODS[period])
                 except BadRow as exc:

@@ -45,19 +45,18 @@ def csv_rows(
 
 
 def csv_columns(
-    source: SourceFile, progress: Progress, required: tuple[str, ...], optional: tuple[str, ...]
+    source: SourceFile, progress: Progress, columns: tuple[str, ...], required: tuple[str, ...]
 ) -> Iterator[tuple[int, tuple[str, ...]]]:
-    """(line number, the values of the required then the optional columns, in that order):
-    no dict per row, for reports of a million rows. An optional column the file lacks, and
-    a value a short row lacks, read as "". Two columns or more."""
+    """(line number, the values of `columns` in that order): no dict per row, for reports of
+    a million rows. The header must have the `required` ones; a column it lacks, and a value
+    a short row lacks, read as "". Two columns or more."""
     lines = csv_lines(source, progress, required)
     if (first := next(lines, None)) is None:
         return
     header = first[1]
     # Each row is padded with one "" past the header: where a missing column points.
-    names = (*required, *optional)
-    assert len(names) > 1, "itemgetter answers a tuple for two columns or more"
-    pick = itemgetter(*(header.index(name) if name in header else len(header) for name in names))
+    assert len(columns) > 1, "itemgetter answers a tuple for two columns or more"
+    pick = itemgetter(*(header.index(name) if name in header else len(header) for name in columns))
     width = len(header) + 1
     for line, _, row in chain([first], lines):
         if len(row) < width:
