@@ -27,10 +27,10 @@ DatabaseSlot = Depends(database_slot)
 
 @dataclass(frozen=True)
 class Turn:
-    """A request's turn at the ledger: the endpoint opens its one transaction itself, in the
+    """A request's turn at the ledger: the endpoint opens its transaction itself, in the
     worker thread it already runs in. A generator dependency would open and close it in two
     more trips to the thread pool, which cost a point lookup more than its queries do
-    (README: Benchmarks)."""
+    (README: Benchmarks). The turn is one pool slot: one transaction open at a time."""
 
     engine: Engine
 
