@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,6 +16,7 @@ from licensehub.ledger.tables import (
     tenants,
     users,
     voice_license_factors,
+    voice_license_info_days,
     voice_monitored_users,
     voice_services,
 )
@@ -170,8 +174,9 @@ def test_unknown_and_malformed_guids(api: TestClient, demo_engine: Engine) -> No
     assert api.get(PATH.upper().replace("/API/V3/CUSTOMER", "/api/v3/customer")).status_code == 200
 
 
-def test_a_current_record_is_read_not_written_again(api: TestClient, demo_engine: Engine) -> None:
-    """Readers do not queue for the write lock (nor pay a commit) while nothing changed."""
+@contextmanager
+def statements_written(api: TestClient) -> Iterator[list[str]]:
+    """The INSERT, UPDATE and DELETE statements that the app runs inside the block."""
     written: list[str] = []
 
     def note_writes(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
@@ -179,14 +184,67 @@ def test_a_current_record_is_read_not_written_again(api: TestClient, demo_engine
             written.append(statement)
 
     engine = api.app.state.engine  # type: ignore[attr-defined]
-    records(api)  # today's record, written if the demo left it out
     event.listen(engine, "before_cursor_execute", note_writes)
     try:
+        yield written
+    finally:
+        event.remove(engine, "before_cursor_execute", note_writes)
+
+
+def test_a_current_record_is_read_not_written_again(api: TestClient, demo_engine: Engine) -> None:
+    """Readers do not queue for the write lock (nor pay a commit) while nothing changed."""
+    records(api)  # today's record, written if the demo left it out
+    with statements_written(api) as written:
         first = records(api)
         assert written == []
         add_interface_user(demo_engine)  # changed outside the API: the next GET writes
         second = records(api)
-    finally:
-        event.remove(engine, "before_cursor_execute", note_writes)
     assert len(written) == 1
     assert second[0]["managedUsersUserInterface"] == first[0]["managedUsersUserInterface"] + 1
+
+
+def test_a_new_day_is_recorded_by_its_first_read_alone(
+    api: TestClient, demo_engine: Engine, clock: Clock
+) -> None:
+    records(api)
+    clock.moment += timedelta(days=1)
+    new_day = clock.moment.date()
+    with statements_written(api) as written:
+        first = records(api)
+    assert len(written) == 1
+    assert written[0].lstrip().upper().startswith("INSERT INTO VOICE_LICENSE_INFO_DAYS")
+    with statements_written(api) as written:
+        assert records(api) == first
+    assert written == []
+    with demo_engine.connect() as connection:
+        days = connection.execute(
+            select(voice_license_info_days.c.day).where(
+                voice_license_info_days.c.service_id == service_id(demo_engine),
+                voice_license_info_days.c.day >= new_day - timedelta(days=1),
+            )
+        ).scalars()
+        assert sorted(days) == [new_day - timedelta(days=1), new_day]
+
+
+def test_a_stale_record_waits_for_a_writer_of_the_service(
+    api: TestClient, demo_engine: Engine
+) -> None:
+    """A GET that finds today's record stale writes it only once no other transaction is
+    writing the service, and from what that one committed: on PostgreSQL too, where a write
+    transaction takes no lock when it begins."""
+    records(api)
+    add_interface_user(demo_engine)  # today's record is stale: the next GET writes it
+    sid = service_id(demo_engine)
+    with ThreadPoolExecutor(max_workers=1) as pool, demo_engine.connect() as writer:
+        with writer.begin():
+            writer.execute(
+                update(voice_services)
+                .where(voice_services.c.id == sid)
+                .values(acquired_licenses=77)
+            )
+            pending = pool.submit(records, api)
+            finished, _ = wait([pending], timeout=0.5)
+            assert not finished, "the GET wrote while another transaction wrote the service"
+        newest = pending.result(timeout=30)[0]
+    assert newest["acquiredLicenses"] == 77
+    assert newest["managedUsersUserInterface"] == 11

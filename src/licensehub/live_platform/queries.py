@@ -30,19 +30,30 @@ from licensehub.live_platform.rules import (
 from licensehub.live_platform.rules import count as count_licenses
 
 
-def service(connection: Connection, scope: TenantScope, guid: uuid.UUID) -> Row[Any] | None:
-    return connection.execute(
+def service(
+    connection: Connection, scope: TenantScope, guid: uuid.UUID, *, lock: bool = False
+) -> Row[Any] | None:
+    query = (
         select(voice_services, tenants.c.partner_id)
         .join(tenants, tenants.c.id == voice_services.c.tenant_id)
         .where(
             voice_services.c.ump_customer_guid == guid, scope.restrict(voice_services.c.tenant_id)
         )
-    ).first()
+    )
+    if lock:
+        # PostgreSQL locks the service's row until the transaction ends, as every write to
+        # the service's inputs does (touched). SQLite has no row locks and compiles this away:
+        # there the write transaction holds the database's write lock from its BEGIN.
+        query = query.with_for_update(of=voice_services)
+    return connection.execute(query).first()
 
 
-def visible_service(connection: Connection, scope: TenantScope, guid: uuid.UUID) -> Row[Any]:
-    """The service, if the principal may see it; else the same 404 as for no service."""
-    row = service(connection, scope, guid)
+def visible_service(
+    connection: Connection, scope: TenantScope, guid: uuid.UUID, *, lock: bool = False
+) -> Row[Any]:
+    """The service, if the principal may see it; else the same 404 as for no service.
+    With lock, no other transaction writes the service until this one ends."""
+    row = service(connection, scope, guid, lock=lock)
     if row is None:
         raise NotFound(f"No service with umpCustomerGuid {guid}.")
     return row
@@ -141,11 +152,15 @@ def is_recorded(connection: Connection, record: dict[str, Any]) -> bool:
     )
 
 
+def save_record(connection: Connection, record: dict[str, Any]) -> None:
+    """A day's record, written over the one the ledger holds for that day."""
+    upsert(connection, voice_license_info_days, record, key=("service_id", "day"))
+
+
 def record_today(connection: Connection, service_row: Row[Any], now: datetime) -> None:
     """Today's record, (re)written from the current inputs. Days before today are never
     written again: once a day is over, its record is frozen."""
-    record = today_record(connection, service_row, now)
-    upsert(connection, voice_license_info_days, record, key=("service_id", "day"))
+    save_record(connection, today_record(connection, service_row, now))
 
 
 def history(connection: Connection, service_id: int, since: date) -> list[Row[Any]]:

@@ -87,10 +87,15 @@ def get_license_info(
         current = queries.is_recorded(ledger, queries.today_record(ledger, service, now))
         rows = queries.history(ledger, service.id, since) if current else []
     if not current:
-        # The day is new, or an input changed outside the API. Written again under the write
-        # lock, so that a writer that recorded newer inputs meanwhile is not overwritten.
+        # The day is new, or an input changed outside the API. Computed and checked again
+        # once no other writer can change the service: SQLite's write transaction holds the
+        # database's lock from its BEGIN, PostgreSQL's locks the service's row only when it
+        # is read for update. A writer that recorded newer inputs meanwhile is then not
+        # overwritten, and of two requests that both found the record stale, one writes.
         with turn.writing() as ledger:
-            service = queries.visible_service(ledger, scope, customer_guid)
-            queries.record_today(ledger, service, now)
+            service = queries.visible_service(ledger, scope, customer_guid, lock=True)
+            record = queries.today_record(ledger, service, now)
+            if not queries.is_recorded(ledger, record):
+                queries.save_record(ledger, record)
             rows = queries.history(ledger, service.id, since)
     return json_response([license_info(row, customer_guid) for row in rows])
