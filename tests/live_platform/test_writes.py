@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
+from licensehub.auth.keys import load_keys
+from licensehub.auth.principals import create_principal
+from licensehub.auth.tokens import issue_access_token
+from licensehub.kit.dependencies import Turn
 from licensehub.ledger.tables import tenants, users
 from tests.auth.world import World
 from tests.live_platform.conftest import SEED_GUID
@@ -180,3 +187,48 @@ def test_a_read_only_token_cannot_write(api: TestClient) -> None:
     response = api.put(f"{BASE}/acquiredLicenses", json={"acquiredLicenses": 1})
     assert response.status_code == 403
     assert response.json()["status"] == 403
+
+
+def operator_writer(engine: Engine) -> str:
+    with engine.begin() as connection:
+        principal = create_principal(connection, "operator writer", can_write=True)
+        return issue_access_token(load_keys(connection, None), principal, timedelta(hours=1))[0]
+
+
+def test_bad_factor_input_opens_no_write_transaction(
+    api: TestClient, demo_engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused before the write transaction: on SQLite that would take the write lock."""
+    opened: list[Turn] = []
+    real_writing = Turn.writing
+
+    def writing(turn: Turn) -> AbstractContextManager[Connection]:
+        opened.append(turn)
+        return real_writing(turn)
+
+    monkeypatch.setattr(Turn, "writing", writing)
+    unknown = {"LicenseFactors": {"Managed Faxes": True}}
+    known = {"LicenseFactors": {"Managed Service Numbers": False}}
+    operator, partner, customer = (
+        operator_writer(demo_engine),
+        world.partner_a_writer,
+        world.customer_a_writer,
+    )
+    other_partner = {"partnerId": world.b.partner_id}
+    refused = [
+        (f"{BASE}/licenseFactors", unknown, partner, 400),
+        ("/api/v3/licenseFactors", unknown, partner, 400),
+        ("/api/v3/licenseFactors", known, operator, 400),  # names no partner
+        ("/api/v3/licenseFactors", known, customer, 403),
+        ("/api/v3/licenseFactors", known | other_partner, partner, 403),
+    ]
+    for path, body, token, status in refused:
+        response = api.put(path, json=body, headers=world.headers(token))
+        assert response.status_code == status, (path, body, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert opened == []
+    accepted = api.put(
+        "/api/v3/licenseFactors", json=known | other_partner, headers=world.headers(operator)
+    )
+    assert accepted.status_code == 200
+    assert len(opened) == 1

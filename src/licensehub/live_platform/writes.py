@@ -218,17 +218,17 @@ def save_factors(
 def set_global_factors(
     turn: LedgerTurn, scope: Scoped, principal: WritePrincipal, now: Now, body: FactorSettings
 ) -> dict[str, Any]:
+    # Checked before the write transaction opens: bad input never waits for the write lock.
+    if principal.kind == "customer":
+        raise Forbidden("Global License Factors belong to the service provider.")
+    partner_id = principal.partner_id if principal.kind == "partner" else body.partnerId
+    if partner_id is None:
+        raise InvalidParameter("partnerId: an operator names the service provider (partner).")
+    if principal.kind == "partner" and body.partnerId not in (None, partner_id):
+        raise Forbidden("A partner sets its own global License Factors only.")
+    values = factor_values(body)
     with turn.writing() as ledger:
-        if principal.kind == "customer":
-            raise Forbidden("Global License Factors belong to the service provider.")
-        partner_id = principal.partner_id if principal.kind == "partner" else body.partnerId
-        if partner_id is None:
-            raise InvalidParameter("partnerId: an operator names the service provider (partner).")
-        if principal.kind == "partner" and body.partnerId not in (None, partner_id):
-            raise Forbidden("A partner sets its own global License Factors only.")
-        save_factors(
-            ledger, voice_license_factors.c.partner_id, partner_id, factor_values(body), now
-        )
+        save_factors(ledger, voice_license_factors.c.partner_id, partner_id, values, now)
         services = (
             ledger.execute(
                 select(voice_services.c.id)
@@ -255,9 +255,10 @@ def set_service_factors(
     guid: CustomerGuid,
     body: FactorSettings,
 ) -> dict[str, Any]:
+    values = factor_values(body)  # before the write transaction, as in set_global_factors
     with turn.writing() as ledger:
         row = visible_service(ledger, scope, guid)
-        save_factors(ledger, voice_license_factors.c.service_id, row.id, factor_values(body), now)
+        save_factors(ledger, voice_license_factors.c.service_id, row.id, values, now)
         touched(ledger, row.id, now)
         return {"umpCustomerGuid": str(guid)}
 
