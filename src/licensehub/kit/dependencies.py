@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -24,28 +24,50 @@ async def database_slot(request: Request) -> AsyncIterator[None]:
 
 DatabaseSlot = Depends(database_slot)
 
+SECOND_TRANSACTION = (
+    "This turn already has a transaction open. A turn is one slot of the connection pool "
+    "(database_slot counts them): a request holding two connections at once can wait on the "
+    "pool for connections that only requests like it would free. End the first transaction "
+    "before opening the next."
+)
 
-@dataclass(frozen=True)
+
+@dataclass(slots=True)
 class Turn:
     """A request's turn at the ledger: the endpoint opens its transaction itself, in the
     worker thread it already runs in. A generator dependency would open and close it in two
     more trips to the thread pool, which cost a point lookup more than its queries do
-    (README: Benchmarks). The turn is one pool slot: one transaction open at a time."""
+    (README: Benchmarks). The turn is one pool slot: one transaction open at a time; opening
+    a second one while the first is open raises RuntimeError."""
 
     engine: Engine
+    _open: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def _claim(self) -> None:
+        if self._open:
+            raise RuntimeError(SECOND_TRANSACTION)
+        self._open = True
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A read transaction: on SQLite it takes no write lock, so readers never queue
         behind writers or each other."""
-        with self.engine.connect() as connection, connection.begin():
-            yield connection
+        self._claim()
+        try:
+            with self.engine.connect() as connection, connection.begin():
+                yield connection
+        finally:
+            self._open = False
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
         """A transaction that may write: committed when the block ends, else rolled back."""
-        with write_transaction(self.engine) as connection:
-            yield connection
+        self._claim()
+        try:
+            with write_transaction(self.engine) as connection:
+                yield connection
+        finally:
+            self._open = False
 
 
 async def ledger_turn(request: Request, _: None = DatabaseSlot) -> Turn:

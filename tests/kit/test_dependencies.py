@@ -1,0 +1,69 @@
+"""The turn at the ledger that endpoints declare: one transaction open at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine, text
+
+from licensehub.kit.dependencies import Turn
+
+Opener = Callable[[Turn], AbstractContextManager[Connection]]
+OPENERS: dict[str, Opener] = {
+    "reading": lambda turn: turn.reading(),
+    "writing": lambda turn: turn.writing(),
+}
+
+
+@pytest.fixture
+def turn(engine: Engine) -> Iterator[Turn]:
+    yield Turn(engine)
+    assert engine.pool.checkedout() == 0  # every connection given back
+
+
+@pytest.mark.parametrize("second", OPENERS)
+@pytest.mark.parametrize("first", OPENERS)
+def test_a_second_transaction_while_one_is_open_is_refused(
+    turn: Turn, first: str, second: str
+) -> None:
+    with OPENERS[first](turn) as ledger:
+        with (
+            pytest.raises(RuntimeError, match="already has a transaction open"),
+            OPENERS[second](turn),
+        ):
+            pytest.fail("a second transaction was opened")  # pragma: no cover
+        # The refusal touched neither the open transaction nor the pool.
+        assert ledger.execute(text("SELECT 1")).scalar_one() == 1
+        assert turn.engine.pool.checkedout() == 1
+
+
+@pytest.mark.parametrize("opener", OPENERS)
+def test_transactions_one_after_another_are_fine(turn: Turn, opener: str) -> None:
+    for _ in range(3):
+        with OPENERS[opener](turn) as ledger:
+            assert ledger.in_transaction()
+
+
+@pytest.mark.parametrize("opener", OPENERS)
+def test_a_transaction_that_failed_frees_the_turn(turn: Turn, opener: str) -> None:
+    with pytest.raises(ZeroDivisionError), OPENERS[opener](turn):
+        _ = 1 / 0
+    with turn.reading() as ledger:
+        assert ledger.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_a_transaction_that_could_not_open_frees_the_turn(
+    turn: Turn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(*_: Any, **__: Any) -> Connection:
+        raise ConnectionError("the database is away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(turn.engine, "connect", unreachable)
+        with pytest.raises(ConnectionError), turn.reading():
+            pass  # pragma: no cover
+    with turn.writing() as ledger:
+        assert ledger.execute(text("SELECT 1")).scalar_one() == 1
