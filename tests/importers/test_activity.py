@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine, select
 from structlog.testing import capture_logs
 
 from licensehub.auth.principals import Principal
+from licensehub.cli import main
 from licensehub.importers.activity import IMPORTER
 from licensehub.importers.base import (
     Counts,
@@ -35,7 +37,7 @@ from licensehub.ledger.tables import (
     tenants,
 )
 from licensehub.ledger.workloads import WORKLOADS, workloads_of
-from tests.conftest import DEMO_AS_OF
+from tests.conftest import DEMO_AS_OF, ClientFactory
 from tests.importers.conftest import RequestFactory
 from tests.shared import SHARED
 
@@ -294,6 +296,42 @@ def test_a_report_broken_at_its_last_line_is_refused_before_any_write(
 
     assert (caught.value.file, caught.value.location) == ("broken.csv", "line 1001")
     assert message in caught.value.message
+    assert usage(demo_engine, demo.row_id) == before
+
+
+def test_a_header_naming_a_column_twice_is_refused_by_the_api_and_the_cli(
+    demo_url: str, demo_engine: Engine, make_client: ClientFactory, tmp_path: Path
+) -> None:
+    """Which of two "Teams Last Activity Date" columns holds the dates cannot be told: the
+    import is refused as a bad header, not read from either one."""
+    demo = demo_tenant(demo_engine)
+    report = tmp_path / "twice.csv"
+    generate(report, demo, 10)
+    with report.open(encoding="utf-8-sig", newline="") as file:
+        lines = list(csv.reader(file))
+    lines[0][HEADER.index("Display Name")] = "Teams Last Activity Date"
+    with report.open("w", encoding="utf-8", newline="") as file:
+        csv.writer(file).writerows(lines)
+    before = usage(demo_engine, demo.row_id)
+    message = "twice.csv at line 1: column(s) named more than once: Teams Last Activity Date"
+
+    env = {"LICENSEHUB_DATABASE_URL": demo_url}
+    command = ["import", "activity", str(report), "--tenant", str(demo.tenant)]
+    refused = CliRunner().invoke(main, command, env=env)
+    assert refused.exit_code == 1
+    assert message in " ".join(refused.output.split())
+
+    token = CliRunner().invoke(main, ["token", "create", "--write"], env=env).stdout.strip()
+    with make_client(demo_url) as client:
+        response = client.post(
+            f"/imports/activity?tenant={demo.tenant}&filename=twice.csv",
+            content=report.read_bytes(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"},
+        )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert message in response.json()["detail"]
+    assert response.json()["errors"][0]["location"] == "line 1"
     assert usage(demo_engine, demo.row_id) == before
 
 

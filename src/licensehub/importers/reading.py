@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import chain
 from operator import itemgetter
 from typing import IO, Any
@@ -48,15 +48,15 @@ def csv_columns(
     source: SourceFile, progress: Progress, columns: tuple[str, ...], required: tuple[str, ...]
 ) -> Iterator[tuple[int, tuple[str, ...]]]:
     """(line number, the values of `columns` in that order): no dict per row, for reports of
-    a million rows. The header must have the `required` ones; a column it lacks, and a value
-    a short row lacks, read as "". Two columns or more."""
-    lines = csv_lines(source, progress, required)
+    a million rows. The header must have the `required` ones, and none of `columns` twice
+    (which of the two to read cannot be told); a column it lacks, and a value a short row
+    lacks, read as ""."""
+    lines = csv_lines(source, progress, required, distinct=columns)
     if (first := next(lines, None)) is None:
         return
     header = first[1]
     # Each row is padded with one "" past the header: where a missing column points.
-    assert len(columns) > 1, "itemgetter answers a tuple for two columns or more"
-    pick = itemgetter(*(header.index(name) if name in header else len(header) for name in columns))
+    pick = picker([header.index(name) if name in header else len(header) for name in columns])
     width = len(header) + 1
     for line, _, row in chain([first], lines):
         if len(row) < width:
@@ -64,10 +64,22 @@ def csv_columns(
         yield line, pick(row)
 
 
+def picker(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """The values at `indexes` of a row, as a tuple. itemgetter is the fast way, but for one
+    index it answers the value itself rather than a tuple of one."""
+    if len(indexes) > 1:
+        return itemgetter(*indexes)
+    return lambda row: tuple(row[index] for index in indexes)
+
+
 def csv_lines(
-    source: SourceFile, progress: Progress, required: tuple[str, ...]
+    source: SourceFile,
+    progress: Progress,
+    required: tuple[str, ...],
+    distinct: tuple[str, ...] = (),
 ) -> Iterator[tuple[int, list[str], list[str]]]:
-    """(line number, cleaned header, row) of each row that is not blank."""
+    """(line number, cleaned header, row) of each row that is not blank. The header must
+    have the `required` columns, and the `distinct` ones at most once each."""
     with source.path.open("rb") as raw:
         text = io.TextIOWrapper(
             io.BufferedReader(CountingReader(raw, progress)), encoding="utf-8-sig", newline=""
@@ -83,6 +95,11 @@ def csv_lines(
         if missing:
             raise InvalidImport(
                 source.name, "line 1", f"missing required column(s): {', '.join(missing)}"
+            )
+        repeated = [name for name in distinct if header.count(name) > 1]
+        if repeated:
+            raise InvalidImport(
+                source.name, "line 1", f"column(s) named more than once: {', '.join(repeated)}"
             )
         try:
             for row in reader:
