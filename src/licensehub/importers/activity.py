@@ -61,7 +61,7 @@ OTHER_DATES = ("Deleted Date", *(f"{stem} License Assign Date" for stem in STEMS
 # one call. The refresh date first, then the activity dates.
 COLUMNS = (REFRESH, *ACTIVITY, *OTHER_DATES, *FLAGS, PRODUCTS)
 DATES_AT = slice(0, 1 + len(ACTIVITY) + len(OTHER_DATES))
-LAST_ACTIVITY = slice(1, 1 + len(ACTIVITY))  # of the parsed dates
+ACTIVITY_IN_DATES = slice(1, 1 + len(ACTIVITY))  # where the parsed dates hold ACTIVITY
 FLAGS_AT = slice(DATES_AT.stop, DATES_AT.stop + len(FLAGS))
 PRODUCTS_AT = FLAGS_AT.stop
 BITS = tuple(1 << index for index in range(len(WORKLOADS)))
@@ -169,7 +169,7 @@ def tally_row(checked: Checked, row: tuple[str, ...], days: int) -> None:
     if deleted:
         return
     licensed_mask = active_mask = 0
-    for bit, has_license, seen in zip(BITS, licensed, dates[LAST_ACTIVITY], strict=True):
+    for bit, has_license, seen in zip(BITS, licensed, dates[ACTIVITY_IN_DATES], strict=True):
         if has_license:
             licensed_mask |= bit
             if seen is not None and checked.period_start < seen <= refreshed:
