@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from licensehub.kit.dependencies import Turn
 from licensehub.ledger.tables import license_usage, tenants
 from licensehub.partner_center import analytics
 from tests.conftest import DEMO_AS_OF
@@ -234,13 +235,24 @@ def test_another_processing_date(api: TestClient, demo_engine: Engine) -> None:
     ],
 )
 def test_bad_parameters_are_400_saying_where(
-    api: TestClient, params: dict[str, str], names: str
+    api: TestClient, monkeypatch: pytest.MonkeyPatch, params: dict[str, str], names: str
 ) -> None:
+    opened: list[Turn] = []
+    reading = Turn.reading
+
+    def spied(turn: Turn, **options: Any) -> Any:
+        opened.append(turn)
+        return reading(turn, **options)
+
+    monkeypatch.setattr(Turn, "reading", spied)
     response = api.get(PATH, params=params)
     assert response.status_code == 400
     body = response.json()
     assert set(body) == {"code", "description", "data", "source"}
     assert names in body["description"]
+    assert opened == []  # bad input never opens a transaction
+    assert api.get(PATH, params={"top": "1"}).status_code == 200
+    assert len(opened) == 1  # the spy does see the endpoint's transaction
 
 
 def test_a_customer_sees_only_its_own_rows_whatever_the_filter(

@@ -123,9 +123,11 @@ def license_usage(
         expression = parse_filter(filter) if filter and filter.strip() else None
     except FilterError as exc:
         raise InvalidParameter(str(exc)) from None
+    # Every parameter is checked before the transaction: bad input never opens one.
     limit, fields = parse_top(top), parse_groupby(groupby)
+    requested = parse_processed(processedDateTime)
     with turn.reading() as ledger:
-        day = parse_processed(processedDateTime) or usage.latest_date(ledger, scope)
+        day = requested or usage.latest_date(ledger, scope)
         if day is None:  # nothing the caller may see has been processed yet
             return Response(b'{"Value":[],"TotalCount":0}', media_type="application/json")
         query = usage.UsageQuery(day, expression, fields, limit, skip)
