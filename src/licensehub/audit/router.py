@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import Row
 
@@ -13,6 +14,7 @@ from licensehub.audit.queries import AuditQuery, audit_events_matching
 from licensehub.auth.scope import CurrentPrincipal, unscoped
 from licensehub.kit.dependencies import LedgerTurn
 from licensehub.kit.errors import Forbidden, problem_responses
+from licensehub.kit.responses import json_response
 
 router = APIRouter(tags=["audit"])
 
@@ -66,9 +68,10 @@ def list_audit_events(
         int | None, Query(ge=1, le=2**63 - 1, description="Events older than this id.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[AuditRecord]:
+) -> Response:
     if principal.kind != "operator":
         raise Forbidden("Only an operator may read the audit trail.")
     query = AuditQuery(since, until, actor, action, outcome, before, limit)
     with turn.reading() as ledger:
-        return [record_body(row) for row in audit_events_matching(ledger, query)]
+        records = [record_body(row) for row in audit_events_matching(ledger, query)]
+    return json_response(records)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import Row, select
 from starlette.datastructures import UploadFile
@@ -40,6 +40,7 @@ from licensehub.kit.errors import (
     NotFound,
     problem_responses,
 )
+from licensehub.kit.responses import json_response
 from licensehub.ledger.integrity import LedgerConflict
 from licensehub.ledger.tables import imports
 from licensehub.ledger.tables.base import utcnow
@@ -233,11 +234,11 @@ def list_imports(
     turn: LedgerTurn,
     scope: Scoped,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-) -> list[ImportRecord]:
+) -> Response:
     latest = visible_imports(scope).order_by(imports.c.id.desc()).limit(limit)
     with turn.reading() as ledger:
         rows = ledger.execute(latest).all()
-    return [record_body(row) for row in rows]
+    return json_response([record_body(row) for row in rows])
 
 
 @router.get(
@@ -248,9 +249,9 @@ def list_imports(
 )
 def get_import(
     turn: LedgerTurn, scope: Scoped, import_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)]
-) -> ImportRecord:
+) -> Response:
     with turn.reading() as ledger:
         row = ledger.execute(visible_imports(scope).where(imports.c.id == import_id)).first()
-        if row is None:
-            raise NotFound(f"Import {import_id} was not found.")
-        return record_body(row)
+    if row is None:
+        raise NotFound(f"Import {import_id} was not found.")
+    return json_response(record_body(row))

@@ -81,20 +81,23 @@ def list_customers(
     turn: LedgerTurn,
     scope: Scoped,
     size: Annotated[int, Query(ge=1, le=500, description="How many customers at most.")] = 200,
-) -> Collection[Customer]:
+) -> Response:
     with turn.reading() as ledger:
         total, rows = queries.customers(ledger, scope, size)
-        return Collection[Customer](
+    return json_response(
+        Collection[Customer](
             totalCount=total,
             items=[customer_resource(row) for row in rows],
             links={"self": Link(uri=f"/customers?size={size}")},
         )
+    )
 
 
 @router.get("/v1/customers/{customer_id}", response_model=Customer, summary="One customer")
-def get_customer(turn: LedgerTurn, scope: Scoped, customer_id: CustomerId) -> Customer:
+def get_customer(turn: LedgerTurn, scope: Scoped, customer_id: CustomerId) -> Response:
     with turn.reading() as ledger:
-        return customer_resource(visible_customer(ledger, scope, customer_id))
+        row = visible_customer(ledger, scope, customer_id)
+    return json_response(customer_resource(row))
 
 
 @router.get(
