@@ -318,3 +318,24 @@ def test_streamed_and_short_pages_answer_alike(
     assert streamed.content == inline.content
     assert streamed.headers["content-type"] == inline.headers["content-type"]
     assert len(inline.json()["Value"]) == 97
+
+
+def test_an_empty_answer_is_json_like_any_other(
+    api: TestClient, demo_engine: Engine, world: Any
+) -> None:
+    """With nothing processed that the caller may see, the answer is empty, and says so in
+    the same content type as every other answer."""
+    full = api.get(PATH, params={"top": "1"})
+    empty_day = api.get(PATH, params={"processedDateTime": "1999-01-01"})
+    with demo_engine.begin() as connection:
+        connection.execute(license_usage.delete().where(license_usage.c.tenant_id == world.a.id))
+    customer = api.get(PATH, headers=world.headers(world.customer_a))
+    with demo_engine.begin() as connection:
+        connection.execute(license_usage.delete())
+    operator = api.get(PATH)
+    for response in (empty_day, customer, operator):
+        assert response.status_code == 200
+        assert response.json() == {"Value": [], "TotalCount": 0}
+        assert response.headers["content-type"] == analytics.JSON_UTF8
+        assert response.content == empty_day.content
+    assert full.headers["content-type"] == analytics.JSON_UTF8

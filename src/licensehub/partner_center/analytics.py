@@ -129,7 +129,7 @@ def license_usage(
     with turn.reading() as ledger:
         day = requested or usage.latest_date(ledger, scope)
         if day is None:  # nothing the caller may see has been processed yet
-            return Response(b'{"Value":[],"TotalCount":0}', media_type="application/json")
+            return Response(b"".join(body([], 0, None)), media_type=JSON_UTF8)
         query = usage.UsageQuery(day, expression, fields, limit, skip)
         total = usage.count(ledger, scope, query)
         # A page of one batch is read here, in the same transaction: streaming it would cost
