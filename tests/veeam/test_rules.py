@@ -108,3 +108,12 @@ def test_a_user_without_a_first_backup_took_its_license_at_its_last() -> None:
     states = license_states([*old, unknown_first], SUBSCRIPTION, NOW)
     assert states[unknown_first.id] == "TemporarilyAssigned"
     assert license_states([unknown_first], RENTAL, NOW)[unknown_first.id] == "New"
+
+
+def test_a_user_never_backed_up_never_took_a_license() -> None:
+    never = ProtectedUser(uuid.UUID(int=60), None, None)
+    assert never.license_taken_at is None
+    for license in (SUBSCRIPTION, RENTAL, License("Rental", limit=0, period_started_at=PERIOD)):
+        assert license_states([never, user(1, 5)], license, NOW).keys() == {uuid.UUID(int=1)}
+        info = licensing_information([never], license, NOW)
+        assert (info.licensed_users, info.new_users) == (0, 0)

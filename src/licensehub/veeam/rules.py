@@ -31,7 +31,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 WINDOW = timedelta(days=31)
@@ -39,8 +39,6 @@ GRACE = timedelta(days=30)
 
 LicenseState = Literal["Licensed", "New", "TemporarilyAssigned", "Exceeded"]
 LICENSE_STATES: tuple[LicenseState, ...] = ("Licensed", "New", "TemporarilyAssigned", "Exceeded")
-
-EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -57,9 +55,12 @@ class ProtectedUser:
     last_backup_time: datetime | None
 
     @property
-    def license_taken_at(self) -> datetime:
-        """When the user took its license: its first backup, else its last one."""
-        return self.first_backup_time or self.last_backup_time or EARLIEST
+    def license_taken_at(self) -> datetime | None:
+        """When the user took its license: its first backup, else its last one (the SQL's
+        COALESCE). None for a user never backed up: it never took one."""
+        if self.first_backup_time is not None:
+            return self.first_backup_time
+        return self.last_backup_time
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,12 @@ def may_be_new(license: License) -> bool:
     return license.type == "Rental" and license.period_started_at is not None
 
 
-def is_new(user: ProtectedUser, license: License) -> bool:
-    start = license.period_started_at or EARLIEST  # only read when may_be_new
-    return may_be_new(license) and user.license_taken_at >= start
+def is_new(taken_at: datetime, license: License) -> bool:
+    """Whether a license taken then is New: taken in the current period of a Rental one."""
+    period_start = license.period_started_at
+    if period_start is None or not may_be_new(license):
+        return False
+    return taken_at >= period_start
 
 
 def license_states(
@@ -92,23 +96,24 @@ def license_states(
 ) -> dict[uuid.UUID, LicenseState]:
     """The state of every user in use, by Veeam's user id; users not in use have none."""
     states: dict[uuid.UUID, LicenseState] = {}
-    queue: list[ProtectedUser] = []
+    queue: list[tuple[datetime, uuid.UUID]] = []  # (license taken at, user): first in, first
     for user in users:
-        if not in_use(user, now):
+        taken_at = user.license_taken_at
+        if taken_at is None or not in_use(user, now):  # None: never backed up, never in use
             continue
-        if is_new(user, license):
+        if is_new(taken_at, license):
             states[user.id] = "New"
         else:
-            queue.append(user)
-    queue.sort(key=lambda user: (user.license_taken_at, user.id))
+            queue.append((taken_at, user.id))
+    queue.sort()
     grace_start = now - GRACE
-    for position, user in enumerate(queue):
+    for position, (taken_at, user_id) in enumerate(queue):
         if position < license.limit:
-            states[user.id] = "Licensed"
-        elif user.license_taken_at > grace_start:
-            states[user.id] = "TemporarilyAssigned"
+            states[user_id] = "Licensed"
+        elif taken_at > grace_start:
+            states[user_id] = "TemporarilyAssigned"
         else:
-            states[user.id] = "Exceeded"
+            states[user_id] = "Exceeded"
     return states
 
 
