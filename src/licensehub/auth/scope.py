@@ -44,8 +44,7 @@ def app_keys(request: Request) -> Keys:
     return keys
 
 
-# The dependencies below that do no I/O are async: they run on the event loop instead of
-# costing each request a hop to a worker thread and back.
+# The dependencies below that do no I/O are async (kit/clock.py's now says why).
 
 
 async def authenticate(

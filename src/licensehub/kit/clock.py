@@ -11,8 +11,8 @@ from licensehub.ledger.tables.base import utcnow
 
 
 async def now() -> datetime:
-    # async, as every dependency that does no I/O: a plain def would cost each request a
-    # trip to the thread pool and back.
+    # async, as every dependency that does no I/O: FastAPI runs a plain def in the thread
+    # pool, which costs each request a trip there and back; an async one runs on the loop.
     return utcnow()
 
 

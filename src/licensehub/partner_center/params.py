@@ -17,7 +17,7 @@ CustomerId = Annotated[uuid.UUID, Path(description="The customer's tenant id.")]
 LICENSE_GROUPS = {"group1": "group1", "group2": "group2"}
 
 
-async def license_groups(  # no I/O: async, as kit/clock.py's now says why
+async def license_groups(  # no I/O: async (kit/clock.py's now says why)
     licenseGroupIds: Annotated[
         list[str] | None,
         Query(
