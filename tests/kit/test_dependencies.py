@@ -7,9 +7,10 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, func, insert, select, text
 
 from licensehub.kit.dependencies import Turn
+from licensehub.ledger.tables import partners
 
 Opener = Callable[[Turn], AbstractContextManager[Connection]]
 OPENERS: dict[str, Opener] = {
@@ -67,3 +68,34 @@ def test_a_transaction_that_could_not_open_frees_the_turn(
             pass  # pragma: no cover
     with turn.writing() as ledger:
         assert ledger.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def isolation(ledger: Connection) -> str | None:
+    if ledger.dialect.name != "postgresql":
+        return None
+    return str(ledger.execute(text("SHOW transaction_isolation")).scalar_one())
+
+
+def test_a_snapshot_read_sees_the_ledger_as_at_its_first_statement(turn: Turn) -> None:
+    def count(ledger: Connection) -> int:
+        return int(ledger.execute(select(func.count()).select_from(partners)).scalar_one())
+
+    with turn.reading(snapshot=True) as ledger:
+        first = count(ledger)
+        with turn.engine.begin() as other:  # an import committing meanwhile
+            other.execute(insert(partners).values(name="Late"))
+        assert count(ledger) == first
+    with turn.reading() as ledger:
+        assert count(ledger) == first + 1
+
+
+def test_a_snapshot_read_is_repeatable_read_on_postgresql(turn: Turn) -> None:
+    """Only the snapshot read asks for it; the pooled connection goes back to the default."""
+    expected = {"postgresql": "repeatable read"}.get(turn.engine.dialect.name)
+    with turn.reading(snapshot=True) as ledger:
+        assert isolation(ledger) == expected
+        pooled = ledger.connection.dbapi_connection
+    for opener in OPENERS.values():
+        with opener(turn) as ledger:
+            assert ledger.connection.dbapi_connection is pooled  # the same one, given back
+            assert isolation(ledger) in (None, "read committed")

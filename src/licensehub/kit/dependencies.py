@@ -49,13 +49,24 @@ class Turn:
         self._open = True
 
     @contextmanager
-    def reading(self) -> Iterator[Connection]:
+    def reading(self, *, snapshot: bool = False) -> Iterator[Connection]:
         """A read transaction: on SQLite it takes no write lock, so readers never queue
-        behind writers or each other."""
+        behind writers or each other.
+
+        With ``snapshot``, every statement of the transaction sees the ledger as it was at
+        the first one, as a count and the page it counts must. PostgreSQL's default READ
+        COMMITTED takes a new snapshot for each statement, so the transaction asks for
+        REPEATABLE READ: psycopg sends it in the transaction's BEGIN, no trip of its own,
+        and the pool puts the connection's default back, again without a trip, when the
+        connection is returned. SQLite needs nothing: a deferred read transaction sees one
+        snapshot from its first read to its end."""
         self._claim()
         try:
-            with self.engine.connect() as connection, connection.begin():
-                yield connection
+            with self.engine.connect() as connection:
+                if snapshot and connection.dialect.name == "postgresql":
+                    connection.execution_options(isolation_level="REPEATABLE READ")
+                with connection.begin():
+                    yield connection
         finally:
             self._open = False
 
