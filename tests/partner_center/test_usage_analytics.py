@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
 from licensehub.kit.dependencies import Turn
 from licensehub.ledger.tables import license_usage, tenants
@@ -339,3 +339,44 @@ def test_an_empty_answer_is_json_like_any_other(
         assert response.headers["content-type"] == analytics.JSON_UTF8
         assert response.content == empty_day.content
     assert full.headers["content-type"] == analytics.JSON_UTF8
+
+
+@pytest.mark.parametrize("batch", [analytics.MAX_TOP, 10], ids=["inline", "streamed"])
+def test_the_count_and_the_page_come_from_one_snapshot(
+    api: TestClient, demo_engine: Engine, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """An import that commits between the count and the page changes neither: PostgreSQL's
+    default READ COMMITTED would show the page the new row, and a page streamed in a
+    transaction of its own would see it on either store."""
+    monkeypatch.setattr(analytics, "STREAM_BATCH", batch)
+    before = len(all_rows(demo_engine))
+    assert 10 < before < analytics.MAX_TOP  # one page holds the day, in one batch or many
+    with demo_engine.connect() as connection:
+        row = connection.execute(
+            select(license_usage).where(license_usage.c.processed_date == LATEST)
+        ).first()
+    assert row is not None
+    late = {**row._mapping, "workload_code": "ZZZ", "workload_name": "Late"}
+    del late["id"]
+    committed: list[str] = []
+
+    def commit_after_the_count(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not committed and statement.lstrip().upper().startswith("SELECT COUNT("):
+            with demo_engine.begin() as other:  # another connection, another pool
+                other.execute(license_usage.insert().values(late))
+            committed.append(statement)
+
+    app_engine = api.app.state.engine  # type: ignore[attr-defined]
+    event.listen(app_engine, "after_cursor_execute", commit_after_the_count)
+    try:
+        response = api.get(PATH)
+    finally:
+        event.remove(app_engine, "after_cursor_execute", commit_after_the_count)
+    assert committed, "the count was never seen"
+    assert (response.headers.get("content-length") is None) == (batch == 10)
+    body = response.json()
+    assert body["TotalCount"] == len(body["Value"]) == before
+    assert "ZZZ" not in {r["workloadCode"] for r in body["Value"]}
+    assert app_engine.pool.checkedout() == 0  # the stream, too, ended its transaction
+    after = api.get(PATH).json()  # the row was there for the next reader
+    assert after["TotalCount"] == len(after["Value"]) == before + 1

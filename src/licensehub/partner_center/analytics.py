@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy import Engine, Row, Select
+from sqlalchemy import Connection, Row, Select
 
 from licensehub.auth.scope import Scoped
 from licensehub.kit.dependencies import LedgerTurn
@@ -87,13 +88,19 @@ def body(
 
 
 def stream(
-    engine: Engine, statement: Select[Any], total: int, next_link: str | None
+    transaction: ExitStack,
+    ledger: Connection,
+    statement: Select[Any],
+    total: int,
+    next_link: str | None,
 ) -> Iterator[bytes]:
-    """A long page from a server-side cursor: never the whole result in memory."""
-    with engine.connect() as connection:
-        result = connection.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
-            statement
-        )
+    """A long page from a server-side cursor: never the whole result in memory. It is read
+    in the transaction that counted it, so that its rows are the ones counted, and the
+    transaction ends when the stream does (or, if the stream is dropped unread, when it is
+    collected)."""
+    options = {"stream_results": True, "yield_per": STREAM_BATCH}
+    with transaction:
+        result = ledger.execute(statement, execution_options=options)
         yield from body(result.partitions(), total, next_link)
 
 
@@ -126,27 +133,30 @@ def license_usage(
     # Every parameter is checked before the transaction: bad input never opens one.
     limit, fields = parse_top(top), parse_groupby(groupby)
     requested = parse_processed(processedDateTime)
-    with turn.reading() as ledger:
+    # The date, the count and the page all see one snapshot of the ledger: an import that
+    # commits meanwhile cannot make TotalCount and the rows disagree.
+    with ExitStack() as transaction:
+        ledger = transaction.enter_context(turn.reading(snapshot=True))
         day = requested or usage.latest_date(ledger, scope)
         if day is None:  # nothing the caller may see has been processed yet
             return Response(b"".join(body([], 0, None)), media_type=JSON_UTF8)
         query = usage.UsageQuery(day, expression, fields, limit, skip)
         total = usage.count(ledger, scope, query)
-        # A page of one batch is read here, in the same transaction: streaming it would cost
-        # a connection of its own and a trip to the thread pool for every chunk.
-        short = min(limit, total - skip) <= STREAM_BATCH
-        rows = ledger.execute(usage.page(scope, query)).all() if short else []
-    next_link = None
-    if skip + limit < total:
-        # The same query, the next rows, and the date pinned so that pages stay consistent.
-        next_link = str(
-            request.url.include_query_params(
-                skip=skip + limit, top=limit, processedDateTime=day.isoformat()
+        next_link = None
+        if skip + limit < total:
+            # The same query, the next rows, and the date pinned so that pages stay consistent.
+            next_link = str(
+                request.url.include_query_params(
+                    skip=skip + limit, top=limit, processedDateTime=day.isoformat()
+                )
             )
-        )
-    if short:
-        return Response(b"".join(body([rows], total, next_link)), media_type=JSON_UTF8)
-    return StreamingResponse(
-        stream(request.app.state.engine, usage.page(scope, query), total, next_link),
-        media_type=JSON_UTF8,
-    )
+        if min(limit, total - skip) > STREAM_BATCH:
+            # The stream takes the open transaction over and ends it.
+            chunks = stream(
+                transaction.pop_all(), ledger, usage.page(scope, query), total, next_link
+            )
+            return StreamingResponse(chunks, media_type=JSON_UTF8)
+        # A page of one batch is read at once: streaming it would cost a trip to the thread
+        # pool for every chunk.
+        rows = ledger.execute(usage.page(scope, query)).all()
+    return Response(b"".join(body([rows], total, next_link)), media_type=JSON_UTF8)
