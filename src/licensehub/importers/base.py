@@ -92,7 +92,9 @@ class Importer(Protocol):
     kind: str
 
     def check(self, request: ImportRequest, progress: Progress) -> Any:
-        """Read every file to its end; raise InvalidImport at the first problem. No writes."""
+        """Read every file to its end; raise InvalidImport at the first problem. No writes.
+        What it returns may hold resources (a temporary file): the runner calls its close(),
+        if it has one, once apply() is done or has failed."""
         ...
 
     def apply(

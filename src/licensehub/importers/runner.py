@@ -136,8 +136,12 @@ def run_import(
     content = digest(request)
     try:
         checked = importer.check(request, progress)
-        with write_transaction(engine) as connection:
-            counts = importer.apply(connection, request, checked, progress)
+        try:
+            with write_transaction(engine) as connection:
+                counts = importer.apply(connection, request, checked, progress)
+        finally:
+            if (close := getattr(checked, "close", None)) is not None:
+                close()
     except (InvalidImport, ImportRefused) as exc:
         raise ImportFailed(
             record(engine, request, actor, content, Counts(), str(exc)), exc

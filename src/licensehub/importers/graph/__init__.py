@@ -28,8 +28,9 @@ The rules:
 - Counts: read = items read; created / updated / removed = rows of users, subscriptions and
   assignments; nothing is skipped, so rejected is 0.
 
-Memory grows with the tenant's users, never with the files: check() keeps a summary and apply()
-streams the users files again (check.py, users.py).
+Memory grows with the tenant's users, never with the files: check() keeps a summary and spools
+the users it parsed to a temporary file, which apply() reads back a batch at a time (check.py,
+spool.py, users.py); new rows are bulk-loaded, COPY on PostgreSQL (ledger/bulk.py).
 """
 
 from licensehub.importers.graph.importer import IMPORTER, KIND

@@ -1,6 +1,6 @@
-"""check(): read every file once, keep only a summary of the export (its SKUs, the ids seen).
-
-The users files are not kept in memory: apply() streams them a second time."""
+"""check(): read every file once, keep a summary of the export (its SKUs, the ids seen) and
+spool its users, parsed, for apply() (spool.py): nothing is parsed twice, and the users are
+never all in memory."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from licensehub.importers.graph.formats import (
     parse_sku,
     parse_user,
 )
+from licensehub.importers.graph.spool import UserSpool
 from licensehub.importers.reading import json_items
 
 
@@ -31,10 +32,14 @@ class Checked:
     tenant: uuid.UUID
     skus: list[SubscribedSku] | None  # None: the export has no subscribedSkus file
     user_files: list[SourceFile]
+    users: UserSpool  # the users files' users, parsed, in order
     held_skus: set[uuid.UUID]  # every skuId of the users' assignedLicenses
     disabled_plans: set[uuid.UUID]
     domain: str | None  # the most common UPN domain
     read: int
+
+    def close(self) -> None:
+        self.users.close()
 
 
 @dataclass
@@ -44,6 +49,7 @@ class Scan:
     tenant: uuid.UUID | None
     skus: dict[uuid.UUID, SubscribedSku] | None = None
     user_files: list[SourceFile] = field(default_factory=list)
+    users: UserSpool = field(default_factory=UserSpool)
     user_ids: set[int] = field(default_factory=set)  # uuid.int, for duplicates across pages
     held_skus: set[uuid.UUID] = field(default_factory=set)
     disabled_plans: set[uuid.UUID] = field(default_factory=set)
@@ -66,7 +72,7 @@ class Scan:
 
     def read_users(self, source: SourceFile, progress: Progress) -> None:
         self.user_files.append(source)
-        for path, item in json_items(source, progress, "value.item"):
+        for path, item in json_items(source, self.users.counting(progress), "value.item"):
             user = parse_user(Fields(item, source.name, path))
             if user.object_id.int in self.user_ids:
                 raise InvalidImport(source.name, f"{path}.id", f"user {user.object_id} twice")
@@ -75,6 +81,7 @@ class Scan:
             for disabled in user.licenses.values():
                 self.disabled_plans.update(disabled)
             self.domains[user.upn.rpartition("@")[2].lower()] += 1
+            self.users.add(user)
             self.read += 1
 
     def checked(self, first_file: str) -> Checked:
@@ -89,6 +96,7 @@ class Scan:
             tenant=self.tenant,
             skus=None if self.skus is None else list(self.skus.values()),
             user_files=self.user_files,
+            users=self.users,
             held_skus=self.held_skus,
             disabled_plans=self.disabled_plans,
             domain=top[0][:256] if top else None,
@@ -101,10 +109,14 @@ def check_files(request: ImportRequest, progress: Progress) -> Checked:
         raise ImportRefused("no files to import")
     kinds = [(source, file_kind(source)) for source in request.files]
     scan = Scan(tenant=request.tenant)
-    # SKU files first: their ids name the tenant, so a mismatch is reported where it is.
-    for source, kind in sorted(kinds, key=lambda pair: pair[1] != SKUS_FILE):
-        if kind == SKUS_FILE:
-            scan.read_skus(source, progress)
-        else:
-            scan.read_users(source, progress)
-    return scan.checked(request.files[0].name)
+    try:
+        # SKU files first: their ids name the tenant, so a mismatch is reported where it is.
+        for source, kind in sorted(kinds, key=lambda pair: pair[1] != SKUS_FILE):
+            if kind == SKUS_FILE:
+                scan.read_skus(source, progress)
+            else:
+                scan.read_users(source, progress)
+        return scan.checked(request.files[0].name)
+    except BaseException:
+        scan.users.close()
+        raise

@@ -28,13 +28,14 @@ class Held(NamedTuple):
     disabled: frozenset[uuid.UUID]
 
 
-def load_users(connection: Connection, tenant: int) -> dict[uuid.UUID, KnownUser]:
+def load_users(connection: Connection, tenant: int) -> dict[int, KnownUser]:
+    """By the object id's int, as the spool keeps it."""
     u = users.c
     query = select(
         u.object_id, u.id, u.user_principal_name, u.display_name, u.account_enabled, u.deleted_at
     ).where(u.tenant_id == tenant)
     return {
-        row.object_id: KnownUser(*row[1:5], deleted=row.deleted_at is not None)
+        row.object_id.int: KnownUser(*row[1:5], deleted=row.deleted_at is not None)
         for row in connection.execute(query)
     }
 

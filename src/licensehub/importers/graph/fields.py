@@ -72,15 +72,16 @@ class Fields:
             self.fail(key, f"expected a whole number of units >= 0, found {short(value)}")
         return int(value)
 
-    def timestamp(self, key: str) -> datetime:
+    def timestamp(self, key: str) -> float:
+        """An ISO 8601 date and time (UTC when it names no offset), as a POSIX timestamp."""
         value = self.value(key)
         try:
             parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            self.fail(key, f"not an ISO 8601 date and time: {short(value)}")
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            if parsed is not None:
+                return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+        except ValueError:  # not a date, or one whose UTC time falls outside years 1-9999
+            pass
+        self.fail(key, f"not an ISO 8601 date and time: {short(value)}")
 
     def array(self, key: str, required: bool = True) -> list[Any]:
         value = self.value(key) if required else self.data.get(key) or []

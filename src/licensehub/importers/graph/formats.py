@@ -6,7 +6,6 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
 import ijson
 
@@ -39,7 +38,9 @@ class GraphUser:
     display_name: str | None
     enabled: bool
     licenses: dict[uuid.UUID, frozenset[uuid.UUID]]  # skuId -> disabledPlans
-    plan_dates: dict[uuid.UUID, datetime]  # servicePlanId -> earliest assignedDateTime
+    # servicePlanId -> earliest assignedDateTime, as a POSIX timestamp: only one per assignment
+    # is ever kept, and a float compares, and spools, much faster than an aware datetime.
+    plan_dates: dict[uuid.UUID, float]
 
 
 # --- Telling the files apart ------------------------------------------------------------------
@@ -144,9 +145,9 @@ def parse_licenses(user: Fields) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
     return licenses
 
 
-def parse_assigned_plans(user: Fields) -> dict[uuid.UUID, datetime]:
+def parse_assigned_plans(user: Fields) -> dict[uuid.UUID, float]:
     """servicePlanId -> earliest assignedDateTime, Deleted plans left out."""
-    dates: dict[uuid.UUID, datetime] = {}
+    dates: dict[uuid.UUID, float] = {}
     for plan in user.objects("assignedPlans", required=False):
         plan_id = plan.guid("servicePlanId", catalog_id)
         when = plan.timestamp("assignedDateTime")

@@ -1,17 +1,17 @@
 """A users export written in batches: users upserted by object id, assignments versioned.
 
-The users files are streamed a second time (check() kept only their names) and applied
-BATCH users at a time against the tenant's current state (current_state.py)."""
+The users check() spooled are applied a batch at a time against the tenant's current state
+(current_state.py). New rows are bulk-loaded (ledger/bulk.py) with their ids taken first, so
+that an assignment names its user, and a disabled plan its assignment, by id."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Table, bindparam, insert, literal, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 
 from licensehub.importers.base import Counts, Progress
 from licensehub.importers.graph.batches import CHUNK, batched, close
@@ -23,30 +23,39 @@ from licensehub.importers.graph.current_state import (
     load_assignments,
     load_users,
 )
-from licensehub.importers.graph.formats import GraphUser, stream_users
+from licensehub.importers.graph.spool import SpooledUser
+from licensehub.ledger.bulk import RowIds, insert_rows
 from licensehub.ledger.tables import assignment_disabled_plans, license_assignments, users
 
-BATCH = 2000  # users per round of executemany
 ANALYZE_AFTER = 1000  # rows added to a table before PostgreSQL gets fresh statistics
 
 NewAssignment = tuple[frozenset[uuid.UUID], datetime | None]  # disabled plans, assigned_at
+USER_COLUMNS = ("id", "object_id", "user_principal_name", "display_name", "account_enabled")
+ASSIGNMENT_COLUMNS = ("id", "user_id", "sku_id", "assigned_at")
 
 
 def replace_users(
     connection: Connection, tenant: int, checked: Checked, now: datetime, progress: Progress
 ) -> Counts:
-    links: dict[uuid.UUID, set[uuid.UUID]] = {}
+    spool = checked.users
+    numbers = spool.ids.numbers
+    links: dict[int, set[int]] = {}  # in the spool's numbers: plans no user holds are left out
     for sku_id, plan_id in links_of(connection, checked.held_skus):
-        links.setdefault(sku_id, set()).add(plan_id)
+        if (plan := numbers.get(plan_id)) is not None:
+            links.setdefault(numbers[sku_id], set()).add(plan)
     sync = UserSync(
         connection,
         tenant,
         now,
         users=load_users(connection, tenant),
         held=load_assignments(connection, tenant),
+        ids=spool.ids.values,
+        plan_sets=spool.plan_sets.values,
         links={sku: frozenset(plans) for sku, plans in links.items()},
+        user_ids=RowIds(connection, users),
+        assignment_ids=RowIds(connection, license_assignments),
     )
-    for batch in batched(stream_users(checked.user_files, progress), BATCH):
+    for batch in checked.users.batches(progress):
         sync.sync(batch)
     sync.finish()
     return sync.counts
@@ -55,23 +64,23 @@ def replace_users(
 @dataclass
 class UserSync:
     """The tenant's current users and assignments, brought batch by batch to what the export
-    says. Whatever is left in `users` and `held` at the end is gone from the export.
-
-    New rows are written with plain executemany (no RETURNING, which PostgreSQL drivers
-    cannot batch cheaply): assignments find their user, and disabled plans their assignment,
-    by INSERT ... SELECT on the (tenant, object id) and (user, SKU) unique keys."""
+    says. Whatever is left in `users` and `held` at the end is gone from the export."""
 
     connection: Connection
     tenant: int
     now: datetime
-    users: dict[uuid.UUID, KnownUser]
+    users: dict[int, KnownUser]  # by object id's int
     held: dict[tuple[int, uuid.UUID], Held]  # (user row id, SKU) -> current assignment
-    links: dict[uuid.UUID, frozenset[uuid.UUID]]  # SKU -> its plans, for assigned_at
+    ids: list[uuid.UUID]  # the SKU and plan ids the spool numbered
+    plan_sets: list[frozenset[uuid.UUID]]  # the disabled-plan sets it numbered
+    links: dict[int, frozenset[int]]  # SKU -> its plans, numbered, for assigned_at
+    user_ids: RowIds
+    assignment_ids: RowIds
     counts: Counts = field(default_factory=Counts)
     added: dict[str, int] = field(default_factory=dict)  # rows inserted, per table
     analyzed: set[str] = field(default_factory=set)
 
-    def sync(self, batch: list[GraphUser]) -> None:
+    def sync(self, batch: list[SpooledUser]) -> None:
         new, changed, row_ids = [], [], {}
         for user in batch:
             known = self.users.pop(user.object_id, None)
@@ -82,25 +91,22 @@ class UserSync:
             said = (user.upn, user.display_name, user.enabled)
             if known.deleted or (known.upn, known.display_name, known.enabled) != said:
                 changed.append((known.row_id, user))
-        self.insert_users(new)
+        self.insert_users(new, row_ids)
         self.update_users(changed)
         self.sync_assignments(batch, row_ids)
 
-    def insert_users(self, new: list[GraphUser]) -> None:
+    def insert_users(self, new: list[SpooledUser], row_ids: dict[int, int]) -> None:
+        """Insert the new users, and give their row ids to `row_ids`."""
         if not new:
             return
+        ids = self.user_ids.take(len(new))
         rows = [
-            {
-                "tenant_id": self.tenant,
-                "object_id": u.object_id,
-                "user_principal_name": u.upn,
-                "display_name": u.display_name,
-                "account_enabled": u.enabled,
-                "created_at": self.now,
-            }
-            for u in new
+            (row_id, uuid.UUID(int=u.object_id), u.upn, u.display_name, u.enabled)
+            for row_id, u in zip(ids, new, strict=True)
         ]
-        self.connection.execute(insert(users), rows)
+        same = {"tenant_id": self.tenant, "created_at": self.now}
+        insert_rows(self.connection, users, USER_COLUMNS, rows, same)
+        row_ids.update(zip((u.object_id for u in new), ids, strict=True))
         self.counts.created += len(rows)
         self.grew(users, len(rows))
 
@@ -115,7 +121,7 @@ class UserSync:
             if self.connection.dialect.name == "postgresql":
                 self.connection.exec_driver_sql(f"ANALYZE {table.name}")
 
-    def update_users(self, changed: list[tuple[int, GraphUser]]) -> None:
+    def update_users(self, changed: list[tuple[int, SpooledUser]]) -> None:
         if not changed:
             return
         statement = (
@@ -135,18 +141,20 @@ class UserSync:
         self.connection.execute(statement, rows)
         self.counts.updated += len(rows)
 
-    def sync_assignments(self, batch: list[GraphUser], row_ids: dict[uuid.UUID, int]) -> None:
-        new: dict[tuple[uuid.UUID, uuid.UUID], NewAssignment] = {}  # (object id, SKU) ->
-        replaced: dict[tuple[uuid.UUID, uuid.UUID], int] = {}  # -> the version it replaces
+    def sync_assignments(self, batch: list[SpooledUser], row_ids: dict[int, int]) -> None:
+        new: dict[tuple[int, uuid.UUID], NewAssignment] = {}  # (user row id, SKU) ->
+        replaced: dict[tuple[int, uuid.UUID], int] = {}  # -> the version it replaces
+        ids, plan_sets = self.ids, self.plan_sets
         for user in batch:
-            row_id = row_ids.get(user.object_id)  # None: a new user, who holds nothing yet
-            for sku_id, disabled in user.licenses.items():
-                found = None if row_id is None else self.held.pop((row_id, sku_id), None)
+            row_id = row_ids[user.object_id]
+            for sku, off in user.licenses:
+                sku_id, disabled = ids[sku], plan_sets[off]
+                found = self.held.pop((row_id, sku_id), None)
                 if found is not None and found.disabled == disabled:
                     continue
                 if found is not None:
-                    replaced[(user.object_id, sku_id)] = found.assignment_id
-                new[(user.object_id, sku_id)] = disabled, self.assigned_at(user, sku_id)
+                    replaced[(row_id, sku_id)] = found.assignment_id
+                new[(row_id, sku_id)] = disabled, self.assigned_at(user, sku)
         self.counts.updated += len(replaced)
         self.counts.created += len(new) - len(replaced)
         carried = self.assigned_dates(replaced.values())
@@ -155,14 +163,15 @@ class UserSync:
         close(self.connection, license_assignments, list(replaced.values()), self.now)
         self.insert_assignments(new)
 
-    def assigned_at(self, user: GraphUser, sku_id: uuid.UUID) -> datetime | None:
+    def assigned_at(self, user: SpooledUser, sku: int) -> datetime | None:
         if not user.plan_dates:
             return None
-        own = set(self.links.get(sku_id, ()))
-        for other in user.licenses:
-            if other != sku_id:
+        own = set(self.links.get(sku, ()))
+        for other, _ in user.licenses:
+            if other != sku:
                 own -= self.links.get(other, frozenset())
-        return min((user.plan_dates[p] for p in own if p in user.plan_dates), default=None)
+        earliest = min((when for plan, when in user.plan_dates if plan in own), default=None)
+        return None if earliest is None else datetime.fromtimestamp(earliest, UTC)
 
     def assigned_dates(self, ids: Iterable[int]) -> dict[int, datetime | None]:
         """When the versions being replaced say their licenses were first assigned."""
@@ -172,49 +181,27 @@ class UserSync:
             dates.update({row.id: row.assigned_at for row in self.connection.execute(query)})
         return dates
 
-    def insert_assignments(self, new: dict[tuple[uuid.UUID, uuid.UUID], NewAssignment]) -> None:
+    def insert_assignments(self, new: dict[tuple[int, uuid.UUID], NewAssignment]) -> None:
         if not new:
             return
+        ids = self.assignment_ids.take(len(new))
         rows = [
-            {"object_id": object_id, "sku_id": sku_id, "assigned_at": assigned_at}
-            for (object_id, sku_id), (_, assigned_at) in new.items()
+            (assignment_id, user_id, sku_id, assigned_at)
+            for assignment_id, ((user_id, sku_id), (_, assigned_at)) in zip(
+                ids, new.items(), strict=True
+            )
         ]
-        self.connection.execute(self.assignment_insert(), rows)
+        same = {"tenant_id": self.tenant, "valid_from": self.now}
+        insert_rows(self.connection, license_assignments, ASSIGNMENT_COLUMNS, rows, same)
         self.grew(license_assignments, len(rows))
         disabled = [
-            {"object_id": object_id, "sku_id": sku_id, "plan_id": plan_id}
-            for (object_id, sku_id), (plans, _) in new.items()
+            (assignment_id, plan_id)
+            for assignment_id, (plans, _) in zip(ids, new.values(), strict=True)
             for plan_id in plans
         ]
         if disabled:
-            self.connection.execute(self.disabled_plan_insert(), disabled)
-
-    def assignment_insert(self) -> Any:
-        la, u = license_assignments.c, users.c
-        user_row = select(
-            literal(self.tenant, la.tenant_id.type),
-            u.id,
-            bindparam("sku_id", type_=la.sku_id.type),
-            bindparam("assigned_at", type_=la.assigned_at.type),
-            literal(self.now, la.valid_from.type),
-        ).where(u.tenant_id == self.tenant, u.object_id == bindparam("object_id"))
-        columns = ["tenant_id", "user_id", "sku_id", "assigned_at", "valid_from"]
-        return insert(license_assignments).from_select(columns, user_row)
-
-    def disabled_plan_insert(self) -> Any:
-        la, u = license_assignments.c, users.c
-        assignment = (
-            select(la.id, bindparam("plan_id", type_=la.sku_id.type))
-            .join(users, u.id == la.user_id)
-            .where(
-                u.tenant_id == self.tenant,
-                u.object_id == bindparam("object_id"),
-                la.sku_id == bindparam("sku_id"),
-                la.valid_to.is_(None),
-            )
-        )
-        columns = ["assignment_id", "service_plan_id"]
-        return insert(assignment_disabled_plans).from_select(columns, assignment)
+            columns = ("assignment_id", "service_plan_id")
+            insert_rows(self.connection, assignment_disabled_plans, columns, disabled)
 
     def finish(self) -> None:
         """Users the export no longer lists are deleted; assignments it no longer lists close."""

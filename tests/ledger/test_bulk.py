@@ -1,0 +1,95 @@
+"""Bulk loads store exactly what SQLAlchemy's own inserts store, on both stores."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import Engine, insert, select
+
+from licensehub.ledger.bulk import RowIds, insert_rows
+from licensehub.ledger.database import write_transaction
+from licensehub.ledger.tables import partners, tenants, users
+
+NOW = datetime(2026, 11, 29, 17, 0, 0, 123456, tzinfo=UTC)
+
+
+def add_tenant(engine: Engine) -> int:
+    with engine.begin() as connection:
+        partner = connection.execute(
+            insert(partners).values(name="Bulk Partner").returning(partners.c.id)
+        ).scalar_one()
+        return int(
+            connection.execute(
+                insert(tenants)
+                .values(
+                    tenant_id=uuid.uuid4(),
+                    partner_id=partner,
+                    name="Bulk Tenant",
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+                .returning(tenants.c.id)
+            ).scalar_one()
+        )
+
+
+def test_bulk_rows_read_back_as_sqlalchemys_own(engine: Engine) -> None:
+    tenant = add_tenant(engine)
+    ours, theirs = uuid.uuid4(), uuid.uuid4()
+    other_zone = NOW.astimezone(timezone(timedelta(hours=-5)))  # stored as UTC all the same
+    with write_transaction(engine) as connection:
+        connection.execute(
+            insert(users).values(
+                tenant_id=tenant, object_id=theirs, user_principal_name="a@x.example",
+                display_name=None, account_enabled=False, created_at=other_zone,
+            )
+        )  # fmt: skip
+        [row_id] = RowIds(connection, users).take(1)
+        insert_rows(
+            connection,
+            users,
+            ("id", "object_id", "user_principal_name", "display_name", "account_enabled"),
+            [(row_id, ours, "a@x.example", None, False)],
+            same={"tenant_id": tenant, "created_at": other_zone},
+        )
+    columns = (users.c.tenant_id, users.c.user_principal_name, users.c.display_name)
+    read = (*columns, users.c.account_enabled, users.c.created_at, users.c.deleted_at)
+    with engine.connect() as connection:
+        rows = {
+            row.object_id: tuple(row)[1:]
+            for row in connection.execute(select(users.c.object_id, *read))
+        }
+        found = connection.execute(select(users.c.id).where(users.c.object_id == ours))
+        assert found.scalar_one() == row_id
+    assert rows[ours] == rows[theirs] == (tenant, "a@x.example", None, False, NOW, None)
+
+
+def test_ids_taken_are_free_and_never_handed_out_twice(engine: Engine) -> None:
+    tenant = add_tenant(engine)
+    columns = ("id", "object_id", "user_principal_name")
+    with write_transaction(engine) as connection:
+        ids = RowIds(connection, users)
+        first, second = ids.take(3), ids.take(2)  # the second before the first is inserted
+        assert ids.take(0) == []
+        taken = first + second
+        assert len(set(taken)) == 5
+        rows = [(row_id, uuid.uuid4(), f"u{row_id}@x.example") for row_id in taken]
+        same = {"tenant_id": tenant, "created_at": NOW}
+        insert_rows(connection, users, columns, rows, same)
+        # A row inserted the ordinary way afterwards gets an id none of them has.
+        later = connection.execute(
+            insert(users)
+            .values(tenant_id=tenant, object_id=uuid.uuid4(), user_principal_name="l@x.example")
+            .returning(users.c.id)
+        ).scalar_one()
+    assert later not in taken
+    with engine.connect() as connection:
+        assert len(connection.execute(select(users.c.id)).all()) == 6
+
+
+def test_no_rows_insert_nothing(engine: Engine) -> None:
+    with write_transaction(engine) as connection:
+        insert_rows(connection, users, ("id",), [])
+    with engine.connect() as connection:
+        assert connection.execute(select(users.c.id)).first() is None
