@@ -5,17 +5,18 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
+import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import Row, select
+from sqlalchemy import Engine, Row, select
 from starlette.datastructures import UploadFile
 
 from licensehub.audit.middleware import note
@@ -30,7 +31,7 @@ from licensehub.importers.base import (
     SourceFile,
 )
 from licensehub.importers.commands import PERIODS
-from licensehub.importers.runner import ImportFailed, run_import
+from licensehub.importers.runner import ImportFailed, Outcome, run_import
 from licensehub.kit.dependencies import DatabaseSlot, LedgerTurn
 from licensehub.kit.errors import (
     ApiError,
@@ -97,11 +98,34 @@ def visible_imports(scope: TenantScope) -> Any:
     return query
 
 
+def save(source: BinaryIO, target: Path) -> None:
+    with target.open("wb") as out:
+        shutil.copyfileobj(source, out, CHUNK)
+
+
+async def save_stream(chunks: AsyncIterable[bytes], target: Path) -> int:
+    """The chunks written to target, a CHUNK at a time in a worker thread: the event loop
+    never waits on the disk, and no more than about a CHUNK is held in memory. Returns the
+    number of bytes written."""
+    written = 0
+    pending = bytearray()
+    async with await anyio.open_file(target, "wb") as out:
+        async for chunk in chunks:
+            pending += chunk
+            if len(pending) >= CHUNK:
+                written += await out.write(pending)
+                pending.clear()
+        if pending:
+            written += await out.write(pending)
+    return written
+
+
 @asynccontextmanager
 async def uploaded_files(request: Request, filename: str | None) -> AsyncIterator[list[SourceFile]]:
     """The request's files on disk: multipart parts, or the raw body as one file. Streamed,
-    never held in memory whole."""
-    folder = Path(tempfile.mkdtemp(prefix="licensehub-upload-"))
+    never held in memory whole; the disk is written, and the folder removed, in worker
+    threads."""
+    folder = Path(await run_in_threadpool(tempfile.mkdtemp, prefix="licensehub-upload-"))
     try:
         files: list[SourceFile] = []
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -110,15 +134,11 @@ async def uploaded_files(request: Request, filename: str | None) -> AsyncIterato
                 for index, (_, part) in enumerate(form.multi_items()):
                     if isinstance(part, UploadFile):
                         target = folder / f"{index}"
-                        with target.open("wb") as out:
-                            await run_in_threadpool(shutil.copyfileobj, part.file, out, CHUNK)
+                        await run_in_threadpool(save, part.file, target)
                         files.append(SourceFile(part.filename or f"upload-{index}", target))
         else:
             target = folder / "body"
-            with target.open("wb") as out:
-                async for chunk in request.stream():
-                    out.write(chunk)
-            if target.stat().st_size:
+            if await save_stream(request.stream(), target):
                 files.append(SourceFile(filename or "upload", target))
         if not files:
             raise InvalidParameter(
@@ -126,7 +146,9 @@ async def uploaded_files(request: Request, filename: str | None) -> AsyncIterato
             )
         yield files
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        # Shielded: a request cancelled mid-upload still leaves nothing behind.
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(shutil.rmtree, folder, ignore_errors=True)
 
 
 def partner_for(principal: Principal, requested: int | None) -> int | None:
@@ -193,20 +215,26 @@ async def post_import(
             options=options,
         )
         try:
-            outcome = await run_in_threadpool(
-                run_import, engine, import_request, f"principal:{principal.name}", NoProgress()
+            outcome, row = await run_in_threadpool(
+                land, engine, import_request, f"principal:{principal.name}"
             )
         except ImportFailed as failure:
             note(request, detail=f"import #{failure.import_id}: {failure}")
             raise error_for(failure) from None
     note(request, detail=f"import #{outcome.import_id}: {outcome.summary(kind)}")
-    with engine.connect() as connection:
-        row = connection.execute(select(imports).where(imports.c.id == outcome.import_id)).one()
     body = record_body(row).model_dump() | {
         "summary": outcome.summary(kind),
         "sameAs": outcome.same_as,
     }
     return JSONResponse(body, status_code=201)
+
+
+def land(engine: Engine, request: ImportRequest, actor: str) -> tuple[Outcome, Row[Any]]:
+    """The import run, and its record read back: all of it blocking, for a worker thread."""
+    outcome = run_import(engine, request, actor, NoProgress())
+    with engine.connect() as connection:
+        row = connection.execute(select(imports).where(imports.c.id == outcome.import_id)).one()
+    return outcome, row
 
 
 def error_for(failure: ImportFailed) -> ApiError:
