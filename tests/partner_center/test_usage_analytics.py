@@ -3,8 +3,10 @@ numbers computed here from the rows themselves."""
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections import defaultdict
+from contextlib import ExitStack
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -13,9 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select
 
+from licensehub.auth.principals import Principal
+from licensehub.auth.scope import TenantScope
 from licensehub.kit.dependencies import Turn
 from licensehub.ledger.tables import license_usage, tenants
-from licensehub.partner_center import analytics
+from licensehub.partner_center import analytics, usage
 from tests.conftest import DEMO_AS_OF
 
 PATH = "/partner/v1/analytics/commercial/usage/license"
@@ -380,3 +384,28 @@ def test_the_count_and_the_page_come_from_one_snapshot(
     assert app_engine.pool.checkedout() == 0  # the stream, too, ended its transaction
     after = api.get(PATH).json()  # the row was there for the next reader
     assert after["TotalCount"] == len(after["Value"]) == before + 1
+
+
+@pytest.mark.parametrize("read", [0, 2], ids=["unread", "halfway"])
+def test_a_dropped_stream_ends_its_transaction(
+    demo_engine: Engine, world: Any, monkeypatch: pytest.MonkeyPatch, read: int
+) -> None:
+    """A client that goes away leaves its stream unfinished: the cursor, the transaction and
+    the turn are given back all the same, with no cursor left for the collector to find."""
+    monkeypatch.setattr(analytics, "STREAM_BATCH", 10)
+    scope = TenantScope(Principal(id=0, name="op", kind="operator"))
+    query = usage.UsageQuery(LATEST, None, (), analytics.MAX_TOP, 0)
+    turn = Turn(demo_engine)
+    with ExitStack() as transaction:
+        ledger = transaction.enter_context(turn.reading(snapshot=True))
+        chunks = analytics.stream(transaction.pop_all(), ledger, usage.page(scope, query), 1, None)
+    for _ in range(read):
+        assert next(chunks)
+    assert demo_engine.pool.checkedout() == 1
+    if read:
+        chunks.close()
+    del chunks, ledger
+    gc.collect()
+    assert demo_engine.pool.checkedout() == 0
+    with turn.reading() as ledger:  # the turn is free again
+        assert ledger.in_transaction()

@@ -97,10 +97,10 @@ def stream(
     """A long page from a server-side cursor: never the whole result in memory. It is read
     in the transaction that counted it, so that its rows are the ones counted, and the
     transaction ends when the stream does (or, if the stream is dropped unread, when it is
-    collected)."""
+    collected). A stream dropped halfway, as by a client that went away, closes its cursor
+    before the transaction ends."""
     options = {"stream_results": True, "yield_per": STREAM_BATCH}
-    with transaction:
-        result = ledger.execute(statement, execution_options=options)
+    with transaction, ledger.execute(statement, execution_options=options) as result:
         yield from body(result.partitions(), total, next_link)
 
 
