@@ -10,6 +10,7 @@ catalog's ids."""
 from __future__ import annotations
 
 import marshal
+import struct
 import tempfile
 import uuid
 import weakref
@@ -20,6 +21,7 @@ from licensehub.importers.base import Progress
 from licensehub.importers.graph.formats import GraphUser
 
 BATCH = 2000  # users per marshalled batch
+LENGTH = struct.Struct("<Q")  # a batch's bytes, before it
 K = TypeVar("K", bound=Hashable)
 
 
@@ -86,17 +88,18 @@ class UserSpool:
 
     def flush(self) -> None:
         if self.pending or self.read_bytes:
-            marshal.dump((self.read_bytes, self.pending), self.file)
+            # Each batch as one block after its length: marshal.load() on a file reads it
+            # object by object, a call to the file for each; loads() on the block does not.
+            block = marshal.dumps((self.read_bytes, self.pending))
+            self.file.write(LENGTH.pack(len(block)) + block)
             self.pending, self.read_bytes = [], 0
 
     def batches(self, progress: Progress) -> Iterator[list[SpooledUser]]:
         """The users in the order they were added, a batch at a time."""
         self.flush()
         self.file.seek(0)
-        while True:
-            try:
-                read_bytes, spooled = marshal.load(self.file)
-            except EOFError:
-                return
+        while header := self.file.read(LENGTH.size):
+            (length,) = LENGTH.unpack(header)
+            read_bytes, spooled = marshal.loads(self.file.read(length))
             yield list(map(SpooledUser._make, spooled))
             progress.advance(read_bytes)

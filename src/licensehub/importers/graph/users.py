@@ -79,6 +79,7 @@ class UserSync:
     counts: Counts = field(default_factory=Counts)
     added: dict[str, int] = field(default_factory=dict)  # rows inserted, per table
     analyzed: set[str] = field(default_factory=set)
+    owned: dict[tuple[int, ...], dict[int, frozenset[int]]] = field(default_factory=dict)
 
     def sync(self, batch: list[SpooledUser]) -> None:
         new, changed, row_ids = [], [], {}
@@ -147,6 +148,7 @@ class UserSync:
         ids, plan_sets = self.ids, self.plan_sets
         for user in batch:
             row_id = row_ids[user.object_id]
+            owned = self.owned_plans(tuple(sku for sku, _ in user.licenses))
             for sku, off in user.licenses:
                 sku_id, disabled = ids[sku], plan_sets[off]
                 found = self.held.pop((row_id, sku_id), None)
@@ -154,7 +156,7 @@ class UserSync:
                     continue
                 if found is not None:
                     replaced[(row_id, sku_id)] = found.assignment_id
-                new[(row_id, sku_id)] = disabled, self.assigned_at(user, sku)
+                new[(row_id, sku_id)] = disabled, assigned_at(user, owned[sku])
         self.counts.updated += len(replaced)
         self.counts.created += len(new) - len(replaced)
         carried = self.assigned_dates(replaced.values())
@@ -163,15 +165,18 @@ class UserSync:
         close(self.connection, license_assignments, list(replaced.values()), self.now)
         self.insert_assignments(new)
 
-    def assigned_at(self, user: SpooledUser, sku: int) -> datetime | None:
-        if not user.plan_dates:
-            return None
-        own = set(self.links.get(sku, ()))
-        for other, _ in user.licenses:
-            if other != sku:
-                own -= self.links.get(other, frozenset())
-        earliest = min((when for plan, when in user.plan_dates if plan in own), default=None)
-        return None if earliest is None else datetime.fromtimestamp(earliest, UTC)
+    def owned_plans(self, skus: tuple[int, ...]) -> dict[int, frozenset[int]]:
+        """For a user holding these SKUs, the plans each links to and none of the others do:
+        the plans whose dates tell when that SKU was assigned. Users share a few such sets."""
+        found = self.owned.get(skus)
+        if found is None:
+            found = self.owned[skus] = {
+                sku: self.links.get(sku, frozenset()).difference(
+                    *(self.links.get(other, ()) for other in skus if other != sku)
+                )
+                for sku in skus
+            }
+        return found
 
     def assigned_dates(self, ids: Iterable[int]) -> dict[int, datetime | None]:
         """When the versions being replaced say their licenses were first assigned."""
@@ -213,3 +218,9 @@ class UserSync:
         closed = [found.assignment_id for found in self.held.values()]
         close(self.connection, license_assignments, closed, self.now)
         self.counts.removed += len(gone) + len(closed)
+
+
+def assigned_at(user: SpooledUser, plans: frozenset[int]) -> datetime | None:
+    """The earliest date among the user's assigned plans that are `plans`."""
+    earliest = min((when for plan, when in user.plan_dates if plan in plans), default=None)
+    return None if earliest is None else datetime.fromtimestamp(earliest, UTC)
