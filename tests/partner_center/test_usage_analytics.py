@@ -15,8 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select
 
-from licensehub.auth.principals import Principal
+from licensehub.auth.keys import load_keys
+from licensehub.auth.principals import Principal, create_principal
 from licensehub.auth.scope import TenantScope
+from licensehub.auth.tokens import issue_access_token
 from licensehub.kit.dependencies import Turn
 from licensehub.ledger.tables import license_usage, tenants
 from licensehub.partner_center import analytics, usage
@@ -409,3 +411,88 @@ def test_a_dropped_stream_ends_its_transaction(
     assert demo_engine.pool.checkedout() == 0
     with turn.reading() as ledger:  # the turn is free again
         assert ledger.in_transaction()
+
+
+def page_of(api: TestClient, **params: Any) -> Any:
+    response = api.get(PATH, params=params)
+    assert response.status_code == 200, response.text
+    return response
+
+
+@pytest.mark.parametrize(
+    ("top", "from_end"),
+    [(9, None), (10, None), (11, None), (20, None), (21, None), (None, 10), (None, 11)],
+)
+def test_pages_around_the_stream_batch(
+    api: TestClient,
+    demo_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    top: int | None,
+    from_end: int | None,
+) -> None:
+    """With batches of 10, a page of 10 rows (by top, or by what is left after skip) is read
+    inline and one of 11 streams, 20 and 21 stream in whole and partial batches: every body
+    is the JSON the inline reader writes, with the same rows and TotalCount."""
+    total = len(all_rows(demo_engine))
+    params: dict[str, Any] = {"top": top} if top else {"skip": total - (from_end or 0)}
+    expected = page_of(api, **params)
+    rows = len(expected.json()["Value"])
+    assert rows == (top or from_end)
+    monkeypatch.setattr(analytics, "STREAM_BATCH", 10)
+    got = page_of(api, **params)
+    assert (got.headers.get("content-length") is None) == (rows > 10)  # streamed past 10
+    assert got.headers["content-type"] == analytics.JSON_UTF8
+    body = got.json()
+    assert body == expected.json()
+    assert body["TotalCount"] == total
+    assert len(body["Value"]) == rows
+    assert ("@nextLink" in body) == (top is not None)
+    assert got.content == expected.content
+
+
+@pytest.mark.parametrize("groupby", [None, "customerTenantId"])
+def test_skipping_past_the_end_is_an_empty_page_that_still_counts(
+    api: TestClient, groupby: str | None
+) -> None:
+    grouped = {"groupby": groupby} if groupby else {}
+    total = page_of(api, top=1, **grouped).json()["TotalCount"]
+    assert total > 1
+    for skip in (total, total + 1, analytics.MAX_SKIP):
+        body = page_of(api, skip=skip, **grouped).json()
+        assert body == {"Value": [], "TotalCount": total}  # and no @nextLink
+    last = page_of(api, skip=total - 1, **grouped).json()
+    assert len(last["Value"]) == 1
+    assert last["TotalCount"] == total
+
+
+def test_a_partner_gets_the_newest_date_of_its_own_tenants(
+    api: TestClient, demo_engine: Engine, world: Any
+) -> None:
+    """The default date for a partner: the newest date of all when one of its tenants has
+    rows on it (the fast path), else the newest of its own tenants' dates, even when that is
+    one tenant's and newer than the rest of the partner's."""
+    newest, own = LATEST + timedelta(days=5), LATEST + timedelta(days=2)
+    with demo_engine.begin() as connection:
+        for tenant, day in ((world.b, newest), (world.a, own)):
+            row = connection.execute(
+                select(license_usage).where(
+                    license_usage.c.tenant_id == tenant.id,
+                    license_usage.c.processed_date == LATEST,
+                )
+            ).first()
+            assert row is not None
+            moved = {**row._mapping, "processed_date": day}
+            del moved["id"]
+            connection.execute(license_usage.insert().values(moved))
+        keys = load_keys(connection, None)
+        partner_b = create_principal(connection, "pb", partner_id=world.b.partner_id)
+        partner_b_token = issue_access_token(keys, partner_b, timedelta(hours=1))[0]
+
+    def default_page(token: str) -> tuple[set[str], int]:
+        body = api.get(PATH, headers=world.headers(token)).json()
+        return {r["processedDateTime"] for r in body["Value"]}, body["TotalCount"]
+
+    assert default_page(world.operator) == ({f"{newest.isoformat()}T00:00:00"}, 1)
+    assert default_page(partner_b_token) == ({f"{newest.isoformat()}T00:00:00"}, 1)
+    assert default_page(world.partner_a) == ({f"{own.isoformat()}T00:00:00"}, 1)
+    assert default_page(world.customer_a) == ({f"{own.isoformat()}T00:00:00"}, 1)
