@@ -15,12 +15,21 @@ class Fields:
     """A JSON object whose members are read one by one, each checked for presence and type;
     a bad one names its file and JSON path."""
 
-    __slots__ = ("data", "file", "path")
+    __slots__ = ("data", "file", "where")
 
-    def __init__(self, value: Any, file: str, path: str) -> None:
+    def __init__(self, value: Any, file: str, where: str | Member) -> None:
+        self.data, self.file, self.where = value, file, where
         if not isinstance(value, dict):
-            raise InvalidImport(file, path, f"expected an object, found {short(value)}")
-        self.data, self.file, self.path = value, file, path
+            raise InvalidImport(file, self.path, f"expected an object, found {short(value)}")
+
+    @property
+    def path(self) -> str:
+        """Its JSON path, worked out only when a message needs it: most items are fine."""
+        where = self.where
+        if isinstance(where, str):
+            return where
+        parent, key, index = where
+        return f"{parent.path}.{key}" + ("" if index is None else f"[{index}]")
 
     def fail(self, key: str, message: str) -> NoReturn:
         raise InvalidImport(self.file, f"{self.path}.{key}", message)
@@ -76,12 +85,9 @@ class Fields:
         """An ISO 8601 date and time (UTC when it names no offset), as a POSIX timestamp."""
         value = self.value(key)
         try:
-            parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
-            if parsed is not None:
-                return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
-        except ValueError:  # not a date, or one whose UTC time falls outside years 1-9999
-            pass
-        self.fail(key, f"not an ISO 8601 date and time: {short(value)}")
+            return instant(value)
+        except (TypeError, ValueError):  # not a date, or its UTC time is outside years 1-9999
+            self.fail(key, f"not an ISO 8601 date and time: {short(value)}")
 
     def array(self, key: str, required: bool = True) -> list[Any]:
         value = self.value(key) if required else self.data.get(key) or []
@@ -90,17 +96,34 @@ class Fields:
         return value
 
     def object(self, key: str) -> Fields:
-        return Fields(self.value(key), self.file, f"{self.path}.{key}")
+        return Fields(self.value(key), self.file, (self, key, None))
 
     def objects(self, key: str, required: bool = True) -> Iterator[Fields]:
         for index, value in enumerate(self.array(key, required)):
-            yield Fields(value, self.file, f"{self.path}.{key}[{index}]")
+            yield Fields(value, self.file, (self, key, index))
+
+    def member(self, key: str, index: int) -> Fields:
+        """The object at [index] of the array `key`."""
+        return Fields(self.array(key, required=False)[index], self.file, (self, key, index))
+
+
+Member = tuple[Fields, str, int | None]  # the object it is in, its key, its index there
 
 
 @lru_cache(maxsize=4096)
 def catalog_id(value: str) -> uuid.UUID:
     """SKU and plan ids repeat on every user: parse each once, and share the object."""
     return uuid.UUID(value)
+
+
+@lru_cache(maxsize=4096)
+def instant(value: str) -> float:
+    """An ISO 8601 date and time as a POSIX timestamp; one that names no offset is UTC.
+    Exports repeat the same few dates (licenses are assigned in bulk): each is parsed once."""
+    if not isinstance(value, str):
+        raise TypeError(f"not a string: {short(value)}")
+    parsed = datetime.fromisoformat(value)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
 
 
 def as_guid(value: Any, parse: Callable[[str], uuid.UUID] = uuid.UUID) -> uuid.UUID | None:

@@ -6,11 +6,12 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import ijson
 
 from licensehub.importers.base import InvalidImport, NoProgress, Progress, SourceFile
-from licensehub.importers.graph.fields import Fields, as_guid, catalog_id, short
+from licensehub.importers.graph.fields import Fields, as_guid, catalog_id, instant, short
 from licensehub.importers.reading import json_items
 from licensehub.ledger.tables.seats import CAPABILITY_STATUSES
 
@@ -134,24 +135,48 @@ def parse_user(user: Fields) -> GraphUser:
     )
 
 
+# Most users are fine, and their SKUs, plans and dates repeat: the loops below take a value
+# as it is when it parses (cached), and only a member that does not goes through Fields,
+# which says what is wrong and where.
+UNUSUAL = (KeyError, TypeError, ValueError, AttributeError)
+
+
 def parse_licenses(user: Fields) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
     """skuId -> disabledPlans."""
     licenses: dict[uuid.UUID, frozenset[uuid.UUID]] = {}
-    for assigned in user.objects("assignedLicenses"):
-        sku_id = assigned.guid("skuId", catalog_id)
+    for index, item in enumerate(user.array("assignedLicenses")):
+        try:
+            sku_id = catalog_id(item["skuId"])
+            disabled = plan_set(tuple(item.get("disabledPlans") or ()))
+        except UNUSUAL:
+            assigned = user.member("assignedLicenses", index)
+            sku_id = assigned.guid("skuId", catalog_id)
+            disabled = assigned.guids("disabledPlans")
         if sku_id in licenses:
-            assigned.fail("skuId", f"skuId {sku_id} is assigned twice to the user")
-        licenses[sku_id] = assigned.guids("disabledPlans")
+            user.member("assignedLicenses", index).fail(
+                "skuId", f"skuId {sku_id} is assigned twice to the user"
+            )
+        licenses[sku_id] = disabled
     return licenses
+
+
+@lru_cache(maxsize=4096)
+def plan_set(ids: tuple[str, ...]) -> frozenset[uuid.UUID]:
+    return frozenset(map(catalog_id, ids))
 
 
 def parse_assigned_plans(user: Fields) -> dict[uuid.UUID, float]:
     """servicePlanId -> earliest assignedDateTime, Deleted plans left out."""
     dates: dict[uuid.UUID, float] = {}
-    for plan in user.objects("assignedPlans", required=False):
-        plan_id = plan.guid("servicePlanId", catalog_id)
-        when = plan.timestamp("assignedDateTime")
-        if plan.data.get("capabilityStatus") == "Deleted":
+    for index, item in enumerate(user.array("assignedPlans", required=False)):
+        try:
+            plan_id = catalog_id(item["servicePlanId"])
+            when = instant(item["assignedDateTime"])
+        except UNUSUAL:
+            plan = user.member("assignedPlans", index)
+            plan_id = plan.guid("servicePlanId", catalog_id)
+            when = plan.timestamp("assignedDateTime")
+        if item.get("capabilityStatus") == "Deleted":
             continue
         if plan_id not in dates or when < dates[plan_id]:
             dates[plan_id] = when
