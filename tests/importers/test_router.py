@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import anyio
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
@@ -119,3 +120,46 @@ def test_an_import_never_waits_on_the_database_in_the_event_loop(
     assert (landed.status_code, refused.status_code) == (201, 400)
     assert checkouts, "the import took no connection: the listener saw nothing"
     assert not any(checkouts), "a connection was taken in the event loop's thread"
+
+
+def test_a_slow_upload_holds_no_turn_at_the_database(api: TestClient, world: World) -> None:
+    """Until the upload is on disk the import needs no connection: a client sending slowly
+    must not keep others from the ledger. With one slot, a read goes through mid-upload."""
+    app = api.app
+    body = usage_file(tenants=1)
+    middle = len(body) // 2
+    answers: dict[str, httpx.Response] = {}
+
+    async def scenario() -> None:
+        app.state.database_slots = anyio.Semaphore(1)  # type: ignore[attr-defined]
+        half_sent, go_on = anyio.Event(), anyio.Event()
+
+        async def slowly() -> AsyncIterator[bytes]:
+            yield body[:middle]
+            half_sent.set()
+            await go_on.wait()
+            yield body[middle:]
+
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
+            base_url="http://testserver",
+            headers=api.headers,
+        ) as client:
+
+            async def upload() -> None:
+                url = f"/imports/usage?partner={world.a.partner_id}"
+                answers["upload"] = await client.post(url, content=slowly())
+
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(upload)
+                await half_sent.wait()
+                try:
+                    with anyio.move_on_after(5):
+                        answers["read"] = await client.get("/imports")
+                finally:
+                    go_on.set()
+
+    api.portal.call(scenario)  # type: ignore[union-attr]
+    assert "read" in answers, "the read waited on the upload's turn at the database"
+    assert answers["read"].status_code == 200, answers["read"].text
+    assert answers["upload"].status_code == 201, answers["upload"].text

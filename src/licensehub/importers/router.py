@@ -32,7 +32,7 @@ from licensehub.importers.base import (
 )
 from licensehub.importers.commands import PERIODS
 from licensehub.importers.runner import ImportFailed, Outcome, run_import
-from licensehub.kit.dependencies import DatabaseSlot, LedgerTurn
+from licensehub.kit.dependencies import LedgerTurn
 from licensehub.kit.errors import (
     ApiError,
     Conflict,
@@ -163,7 +163,6 @@ def partner_for(principal: Principal, requested: int | None) -> int | None:
 
 @router.post(
     "/imports/{kind}",
-    dependencies=[DatabaseSlot],
     status_code=201,
     response_model=ImportRecord,
     summary="Import files (multipart parts or the raw body), checked whole, landed whole",
@@ -215,9 +214,12 @@ async def post_import(
             options=options,
         )
         try:
-            outcome, row = await run_in_threadpool(
-                land, engine, import_request, f"principal:{principal.name}"
-            )
+            # A turn at the pool (kit.dependencies.database_slot) once the upload is on disk,
+            # not before: a client uploading slowly must not keep others from the ledger.
+            async with request.app.state.database_slots:
+                outcome, row = await run_in_threadpool(
+                    land, engine, import_request, f"principal:{principal.name}"
+                )
         except ImportFailed as failure:
             note(request, detail=f"import #{failure.import_id}: {failure}")
             raise error_for(failure) from None
