@@ -88,13 +88,15 @@ class RowIds:
         if count == 0:
             return []
         if self.connection.dialect.name == "postgresql":
+            # One array, not a row per id: psycopg reads it in C.
             taken = self.connection.execute(
                 text(
-                    "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
+                    "SELECT array_agg(nextval(pg_get_serial_sequence(:t, 'id'))) "
+                    "FROM generate_series(1, :n)"
                 ),
                 {"t": self.table.name, "n": count},
             )
-            return list(taken.scalars())
+            return list(taken.scalar_one())
         if self.next is None:
             largest = self.connection.execute(select(func.max(self.table.c.id))).scalar()
             self.next = (largest or 0) + 1
