@@ -67,8 +67,8 @@ class UserSpool:
                 user.upn,
                 user.display_name,
                 user.enabled,
-                tuple((number(sku), plans(off)) for sku, off in user.licenses.items()),
-                tuple((number(plan), when) for plan, when in user.plan_dates.items()),
+                tuple([(number(sku), plans(off)) for sku, off in user.licenses.items()]),
+                tuple([(number(plan), when) for plan, when in user.plan_dates.items()]),
             )
         )
         if len(self.pending) >= BATCH:
