@@ -14,14 +14,15 @@ import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import Engine, Row, select
 from starlette.datastructures import UploadFile
 
 from licensehub.audit.middleware import note
 from licensehub.auth.principals import Principal
-from licensehub.auth.scope import Scoped, TenantScope, WritePrincipal
+from licensehub.auth.scope import Scoped, WritePrincipal
+from licensehub.auth.tenant_scope import TenantScope
 from licensehub.importers import REGISTRY
 from licensehub.importers.base import (
     ImportRefused,
@@ -68,6 +69,14 @@ class ImportRecord(BaseModel):
     removed: int
     rejected: int
     message: str | None
+
+
+class ImportOutcome(ImportRecord):
+    """POST /imports/{kind}'s answer: the import's record, what it did in one line, and an
+    earlier import of the very same content, if there was one."""
+
+    summary: str
+    sameAs: int | None
 
 
 def record_body(row: Row[Any]) -> ImportRecord:
@@ -164,7 +173,7 @@ def partner_for(principal: Principal, requested: int | None) -> int | None:
 @router.post(
     "/imports/{kind}",
     status_code=201,
-    response_model=ImportRecord,
+    response_model=ImportOutcome,
     summary="Import files (multipart parts or the raw body), checked whole, landed whole",
     responses=problem_responses(400, 401, 403, 404, 409, 413),
 )
@@ -186,7 +195,7 @@ async def post_import(
     organization: Annotated[
         uuid.UUID | None, Query(description="veeam: the backup organization.")
     ] = None,
-) -> JSONResponse:
+) -> Response:
     note(request, action=f"import.{kind}"[:64])
     if kind not in REGISTRY:
         raise NotFound(f"No importer for {kind!r}; use one of {', '.join(sorted(REGISTRY))}.")
@@ -224,11 +233,10 @@ async def post_import(
             note(request, detail=f"import #{failure.import_id}: {failure}")
             raise error_for(failure) from None
     note(request, detail=f"import #{outcome.import_id}: {outcome.summary(kind)}")
-    body = record_body(row).model_dump() | {
-        "summary": outcome.summary(kind),
-        "sameAs": outcome.same_as,
-    }
-    return JSONResponse(body, status_code=201)
+    body = ImportOutcome(
+        **record_body(row).model_dump(), summary=outcome.summary(kind), sameAs=outcome.same_as
+    )
+    return json_response(body, status_code=201)
 
 
 def land(engine: Engine, request: ImportRequest, actor: str) -> tuple[Outcome, Row[Any]]:

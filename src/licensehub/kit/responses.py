@@ -15,7 +15,13 @@ from pydantic import BaseModel
 
 
 def json_response(
-    content: BaseModel | Sequence[BaseModel], media_type: str = "application/json"
+    content: BaseModel | Sequence[BaseModel],
+    media_type: str = "application/json",
+    status_code: int = 200,
 ) -> Response:
     """The models as FastAPI would have written them: by alias, compact UTF-8 JSON."""
-    return Response(pydantic_core.to_json(content, by_alias=True), media_type=media_type)
+    return Response(
+        pydantic_core.to_json(content, by_alias=True),
+        status_code=status_code,
+        media_type=media_type,
+    )
