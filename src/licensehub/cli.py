@@ -19,7 +19,6 @@ from licensehub.auth import commands as auth_commands
 from licensehub.auth.commands import cli_principal
 from licensehub.auth.keys import load_keys
 from licensehub.auth.tokens import issue_access_token
-from licensehub.demo.build import NotADemoDatabase, build_demo
 from licensehub.demo.principals import DEMO_PASSWORD
 from licensehub.importers import commands as import_commands
 from licensehub.kit.logging import configure as configure_logging
@@ -79,6 +78,8 @@ def serve(
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     if demo:
+        from licensehub.demo.build import build_demo  # see demo(): it loads the web stack
+
         summary = build_demo(settings.demo_url, as_of.date() if as_of else today())
         console.print(
             f"[bold]demo[/] rebuilt as of {summary.as_of}: {summary.counts['tenants']} tenants, "
@@ -144,6 +145,10 @@ def announce_demo(settings: Settings, url: str) -> None:
     help="Build the demo here instead: an empty database, or one built by this command.",
 )
 def demo(as_of: datetime | None, database_url: str | None) -> None:
+    # Imported here: the demo's voice history is read as the Live Platform API reads it,
+    # which loads the web stack; the other commands (imports above all) need not.
+    from licensehub.demo.build import NotADemoDatabase, build_demo
+
     settings = Settings()
     url = database_url or settings.demo_url
     try:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from licensehub.auth.principals import Principal
-from licensehub.auth.scope import TenantScope
+from licensehub.auth.tenant_scope import TenantScope
 from licensehub.importers.base import ImportRequest, SourceFile
 
 OPERATOR = Principal(id=0, kind="operator", name="test operator")

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, event, select
 
 from licensehub.auth.keys import load_keys
 from licensehub.auth.principals import Principal, create_principal
-from licensehub.auth.scope import TenantScope
+from licensehub.auth.tenant_scope import TenantScope
 from licensehub.auth.tokens import issue_access_token
 from licensehub.kit.dependencies import Turn
 from licensehub.ledger.tables import license_usage, tenants

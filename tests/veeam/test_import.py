@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 
 from licensehub import importers
 from licensehub.auth.principals import Principal
-from licensehub.auth.scope import TenantScope
+from licensehub.auth.tenant_scope import TenantScope
 from licensehub.importers.base import (
     ImportRefused,
     ImportRequest,

@@ -8,22 +8,20 @@ with @public / @unscoped; a test walks every route and fails on one that does ne
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.exc import SQLAlchemyError
 
 from licensehub.auth.entra import EntraVerifier
 from licensehub.auth.entra_links import linked_principal
 from licensehub.auth.keys import Keys, KeysUnavailable
 from licensehub.auth.principals import Principal
+from licensehub.auth.tenant_scope import TenantScope
 from licensehub.auth.tokens import InvalidToken, principal_from_token
 from licensehub.kit.errors import Forbidden, ServiceUnavailable, Unauthorized
-from licensehub.ledger.tables import tenants
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -103,27 +101,6 @@ async def require_write(principal: CurrentPrincipal) -> Principal:
 
 
 WritePrincipal = Annotated[Principal, Depends(require_write)]
-
-
-@dataclass(frozen=True)
-class TenantScope:
-    """What part of the ledger the principal may see, as SQL."""
-
-    principal: Principal
-
-    def restrict(self, tenant_column: Any) -> ColumnElement[bool]:
-        """A condition on a column holding tenants.id: only rows the principal may see."""
-        principal = self.principal
-        if principal.kind == "operator":
-            return true()
-        if principal.kind == "customer":
-            return tenant_column == principal.tenant_id  # type: ignore[no-any-return]
-        visible = select(tenants.c.id).where(tenants.c.partner_id == principal.partner_id)
-        return tenant_column.in_(visible)  # type: ignore[no-any-return]
-
-    def tenants(self) -> Select[Any]:
-        """The tenants the principal may see: the starting point of every tenant query."""
-        return select(tenants).where(self.restrict(tenants.c.id))
 
 
 async def tenant_scope(principal: CurrentPrincipal) -> TenantScope:

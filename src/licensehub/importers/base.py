@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 
 from licensehub.auth.principals import Principal
-from licensehub.auth.scope import TenantScope
+from licensehub.auth.tenant_scope import TenantScope
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from licensehub.audit.events import cli_actor, cli_event, record
 from licensehub.auth.principals import Principal, UnknownScope, resolve_partner
-from licensehub.auth.scope import TenantScope
+from licensehub.auth.tenant_scope import TenantScope
 from licensehub.importers import REGISTRY
 from licensehub.importers.base import ImportRequest, NoProgress, SourceFile
 from licensehub.importers.base import Progress as ProgressSink

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select, update
 
-from licensehub.auth.scope import TenantScope
+from licensehub.auth.tenant_scope import TenantScope
 from licensehub.kit.errors import NotFound
 from licensehub.ledger.tables import (
     tenants,

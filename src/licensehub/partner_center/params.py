@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from sqlalchemy import Connection, Row
 
-from licensehub.auth.scope import TenantScope
+from licensehub.auth.tenant_scope import TenantScope
 from licensehub.kit.errors import InvalidParameter, NotFound
 from licensehub.partner_center import queries
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Connection, Select, cast, func, select, true
 
-from licensehub.auth.scope import TenantScope
+from licensehub.auth.tenant_scope import TenantScope
 from licensehub.ledger.tables import license_usage, tenants
 from licensehub.partner_center.filters import Expr, to_sql
 from licensehub.partner_center.json_rows import DateTimeText, GuidText, JsonObject

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection, Row
 
-from licensehub.auth.scope import Scoped, TenantScope
+from licensehub.auth.scope import Scoped
+from licensehub.auth.tenant_scope import TenantScope
 from licensehub.kit.clock import Now
 from licensehub.kit.dependencies import LedgerTurn
 from licensehub.kit.errors import NotFound

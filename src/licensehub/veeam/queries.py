@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, Select, func, literal, select
 
-from licensehub.auth.scope import TenantScope
+from licensehub.auth.tenant_scope import TenantScope
 from licensehub.ledger.tables import backup_organizations, backup_protected_users
 from licensehub.veeam import rules
 
