@@ -174,14 +174,66 @@ def tally_row(checked: Checked, row: tuple[str, ...], days: int) -> None:
             licensed_mask |= bit
             if seen is not None and checked.period_start < seen <= refreshed:
                 active_mask |= bit
-    for key, name in products_of(row[PRODUCTS_AT]):
+    count_products(checked, row[PRODUCTS_AT], licensed_mask, active_mask)
+
+
+def count_products(checked: Checked, products: str, licensed: int, active: int) -> None:
+    for key, name in products_of(products):
         tally = checked.products.get(key)
         if tally is None:
             if len(checked.products) >= MAX_PRODUCTS:
                 raise BadRow(f"more than {MAX_PRODUCTS} products: not one tenant's report")
             tally = checked.products[key] = Tally(name)
-        tally.licensed[licensed_mask] += 1
-        tally.active[active_mask] += 1
+        tally.licensed[licensed] += 1
+        tally.active[active] += 1
+
+
+@dataclass
+class Seen:
+    """Values this report has already shown to be valid, as its rows spell them. A row made
+    only of such values is counted by tally_seen() without parsing anything; any other goes
+    through tally_row(), which parses it and says what is wrong, and teaches its values here.
+    Dates are kept only in their plain YYYY-MM-DD spelling, which sorts as the dates do."""
+
+    refresh: str | None = None  # the refresh date
+    start: str = ""  # the day before the period's first
+    dates: set[str] = field(default_factory=lambda: {""})
+    flags: dict[tuple[str, ...], tuple[bool, int]] = field(default_factory=dict)
+
+    def learn(self, checked: Checked, row: tuple[str, ...]) -> None:
+        """After tally_row() counted the row: its values are valid."""
+        if self.refresh is None and ISO_DATE.fullmatch(row[0]):
+            self.refresh, self.start = row[0], checked.period_start.isoformat()
+        if len(self.dates) < SEEN_LIMIT:
+            self.dates.update(value for value in row[DATES_AT] if ISO_DATE.fullmatch(value))
+        flags = row[FLAGS_AT]
+        if flags not in self.flags and len(self.flags) < SEEN_LIMIT:
+            deleted, *licensed = map(as_boolean, flags)
+            mask = sum(bit for bit, has in zip(BITS, licensed, strict=True) if has)
+            self.flags[flags] = deleted, mask
+
+
+SEEN_LIMIT = 4096  # distinct dates, and flag combinations, remembered
+
+
+def tally_seen(checked: Checked, seen: Seen, row: tuple[str, ...]) -> bool:
+    """Count the row as tally_row() would, if every value in it has been seen; else False."""
+    if row[0] != seen.refresh or not seen.dates.issuperset(row[DATES_AT]):
+        return False
+    if (flags := seen.flags.get(row[FLAGS_AT])) is None:
+        return False
+    checked.read += 1
+    deleted, licensed = flags
+    if deleted:
+        return True
+    active = 0
+    if licensed:
+        start, refresh = seen.start, seen.refresh
+        for bit, when in zip(BITS, row[ACTIVITY_IN_DATES], strict=True):  # "" sorts first
+            if licensed & bit and start < when <= refresh:
+                active |= bit
+    count_products(checked, row[PRODUCTS_AT], licensed, active)
+    return True
 
 
 def match_skus(connection: Connection, tenant_row_id: int, keys: set[str]) -> dict[str, Sku]:
@@ -275,11 +327,13 @@ class ActivityImporter:
             raise ImportRefused(f"period {period!r} is not one of {', '.join(PERIODS)}")
         if request.tenant is None:
             raise ImportRefused("an active user report names no tenant: give --tenant")
-        checked = Checked()
+        checked, seen, days = Checked(), Seen(), PERIODS[period]
         for source in request.files:
             for line, row in csv_columns(source, progress, COLUMNS, REQUIRED):
                 try:
-                    tally_row(checked, row, PERIODS[period])
+                    if not tally_seen(checked, seen, row):
+                        tally_row(checked, row, days)
+                        seen.learn(checked, row)
                 except BadRow as exc:
                     raise InvalidImport(source.name, f"line {line}", str(exc)) from None
         return checked

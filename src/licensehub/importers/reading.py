@@ -13,6 +13,8 @@ import ijson
 
 from licensehub.importers.base import InvalidImport, Progress, SourceFile
 
+READ_CHUNK = 1 << 20  # bytes the progress bar is told of at a time: a call each
+
 
 class CountingReader(io.RawIOBase):
     """Reports every byte read to the progress bar."""
@@ -81,10 +83,8 @@ def csv_lines(
     """(line number, cleaned header, row) of each row that is not blank. The header must
     have the `required` columns, and the `distinct` ones at most once each."""
     with source.path.open("rb") as raw:
-        text = io.TextIOWrapper(
-            io.BufferedReader(CountingReader(raw, progress)), encoding="utf-8-sig", newline=""
-        )
-        reader = csv.reader(text)
+        counted = io.BufferedReader(CountingReader(raw, progress), buffer_size=READ_CHUNK)
+        reader = csv.reader(io.TextIOWrapper(counted, encoding="utf-8-sig", newline=""))
         try:
             header = [clean(name) for name in next(reader)]
         except StopIteration:
@@ -101,11 +101,13 @@ def csv_lines(
             raise InvalidImport(
                 source.name, "line 1", f"column(s) named more than once: {', '.join(repeated)}"
             )
+        width = len(header)
         try:
             for row in reader:
-                if not "".join(row).strip():
+                # A row whose first value is not blank is not blank: the join is for the rare rest.
+                if not (row and row[0].strip()) and not "".join(row).strip():
                     continue
-                if len(row) > len(header) and "".join(row[len(header) :]).strip():
+                if len(row) > width and "".join(row[width:]).strip():
                     raise InvalidImport(
                         source.name,
                         f"line {reader.line_num}",

@@ -1,0 +1,87 @@
+"""The active user report's shortcut (tally_seen, for rows of values already seen) counts
+exactly as parsing every row (tally_row) does, however the values are spelled."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from licensehub.importers.activity import (
+    ACTIVITY,
+    COLUMNS,
+    FLAGS,
+    OTHER_DATES,
+    BadRow,
+    Checked,
+    Seen,
+    tally_row,
+    tally_seen,
+)
+
+REFRESH = date(2026, 11, 20)
+DAYS = 30
+
+
+# The period's edges (30 days back, and the day after the refresh) and days within it; now
+# and then padded with spaces, which the shortcut leaves to tally_row.
+DAYS_BACK = (-1, 0, 1, 29, 30, 31)
+PLAIN = ["", *((REFRESH - timedelta(days=n)).isoformat() for n in DAYS_BACK)]
+dates = st.sampled_from(PLAIN * 20 + [f" {value} " for value in PLAIN])
+flags = st.sampled_from(["True", "False", "TRUE", "false", " true ", "False "])
+products = st.sampled_from(["", "Microsoft 365 E3", "Visio Plan 2+Microsoft 365 E3", "POWER BI"])
+refreshes = st.sampled_from([REFRESH.isoformat()] * 9 + [f" {REFRESH.isoformat()}"])
+
+
+@st.composite
+def rows(draw: st.DrawFn) -> tuple[str, ...]:
+    row = (
+        draw(refreshes),
+        *(draw(dates) for _ in ACTIVITY),
+        *(draw(dates) for _ in OTHER_DATES),
+        *(draw(flags) for _ in FLAGS),
+        draw(products),
+    )
+    assert len(row) == len(COLUMNS)
+    return row
+
+
+def counted(report: list[tuple[str, ...]], shortcut: bool) -> Checked:
+    checked, seen = Checked(), Seen()
+    for row in report:
+        if not (shortcut and tally_seen(checked, seen, row)):
+            tally_row(checked, row, DAYS)
+            seen.learn(checked, row)
+    return checked
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(rows(), min_size=1, max_size=40))
+def test_rows_seen_before_count_as_parsed_ones(report: list[tuple[str, ...]]) -> None:
+    parsed, shortcut = counted(report, shortcut=False), counted(report, shortcut=True)
+    assert shortcut == parsed
+    assert parsed.read == len(report)
+
+
+def test_a_row_of_another_refresh_date_is_refused_after_the_first_rows_were_seen() -> None:
+    row = counted_row(REFRESH.isoformat())
+    other = counted_row((REFRESH - timedelta(days=1)).isoformat())
+    checked, seen = Checked(), Seen()
+    tally_row(checked, row, DAYS)
+    seen.learn(checked, row)
+    assert tally_seen(checked, seen, row)
+    assert not tally_seen(checked, seen, other)
+    with pytest.raises(BadRow, match="differs from the report's"):
+        tally_row(checked, other, DAYS)
+
+
+def counted_row(refresh: str) -> tuple[str, ...]:
+    return (
+        refresh,
+        *(refresh for _ in ACTIVITY),
+        *("" for _ in OTHER_DATES),
+        *("False", *("True" for _ in FLAGS[1:])),
+        "Microsoft 365 E3",
+    )
