@@ -36,6 +36,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import compress
 from typing import Any, TypeVar
 
 import structlog
@@ -196,16 +197,20 @@ class Seen:
     Dates are kept only in their plain YYYY-MM-DD spelling, which sorts as the dates do."""
 
     refresh: str | None = None  # the refresh date
-    start: str = ""  # the day before the period's first
     dates: set[str] = field(default_factory=lambda: {""})
+    in_period: dict[str, bool] = field(default_factory=lambda: {"": False})  # same keys
     flags: dict[tuple[str, ...], tuple[bool, int]] = field(default_factory=dict)
 
     def learn(self, checked: Checked, row: tuple[str, ...]) -> None:
         """After tally_row() counted the row: its values are valid."""
         if self.refresh is None and ISO_DATE.fullmatch(row[0]):
-            self.refresh, self.start = row[0], checked.period_start.isoformat()
-        if len(self.dates) < SEEN_LIMIT:
-            self.dates.update(value for value in row[DATES_AT] if ISO_DATE.fullmatch(value))
+            self.refresh = row[0]
+        start, refresh = checked.period_start, checked.refresh_date
+        if len(self.dates) < SEEN_LIMIT and refresh is not None:
+            for value in row[DATES_AT]:
+                if value not in self.dates and ISO_DATE.fullmatch(value):
+                    self.in_period[value] = start < date.fromisoformat(value) <= refresh
+                    self.dates.add(value)
         flags = row[FLAGS_AT]
         if flags not in self.flags and len(self.flags) < SEEN_LIMIT:
             deleted, *licensed = map(as_boolean, flags)
@@ -226,13 +231,9 @@ def tally_seen(checked: Checked, seen: Seen, row: tuple[str, ...]) -> bool:
     deleted, licensed = flags
     if deleted:
         return True
-    active = 0
-    if licensed:
-        start, refresh = seen.start, seen.refresh
-        for bit, when in zip(BITS, row[ACTIVITY_IN_DATES], strict=True):  # "" sorts first
-            if licensed & bit and start < when <= refresh:
-                active |= bit
-    count_products(checked, row[PRODUCTS_AT], licensed, active)
+    # The workloads whose last activity lies in the period, as a mask: all in C.
+    in_period = map(seen.in_period.__getitem__, row[ACTIVITY_IN_DATES])
+    count_products(checked, row[PRODUCTS_AT], licensed, licensed & sum(compress(BITS, in_period)))
     return True
 
 
