@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 
@@ -222,5 +223,13 @@ class UserSync:
 
 def assigned_at(user: SpooledUser, plans: frozenset[int]) -> datetime | None:
     """The earliest date among the user's assigned plans that are `plans`."""
+    if not plans:
+        return None
     earliest = min((when for plan, when in user.plan_dates if plan in plans), default=None)
-    return None if earliest is None else datetime.fromtimestamp(earliest, UTC)
+    return None if earliest is None else utc_datetime(earliest)
+
+
+@lru_cache(maxsize=4096)
+def utc_datetime(timestamp: float) -> datetime:
+    """Licenses are assigned in bulk: a few dates, each made once."""
+    return datetime.fromtimestamp(timestamp, UTC)
