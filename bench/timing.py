@@ -24,3 +24,9 @@ def paired(
         ours.append(timed(licensehub))
         theirs.append(timed(baseline))
     return statistics.median(ours), statistics.median(theirs)
+
+
+def median_seconds(work: Callable[[], object], repeats: int) -> float:
+    """Median seconds of `work`, after one warm-up."""
+    work()
+    return statistics.median(timed(work) for _ in range(repeats))
