@@ -54,6 +54,7 @@ def counted(report: list[tuple[str, ...]], shortcut: bool) -> Checked:
         if not (shortcut and tally_seen(checked, seen, row)):
             tally_row(checked, row, DAYS)
             seen.learn(checked, row)
+    seen.settle(checked)
     return checked
 
 

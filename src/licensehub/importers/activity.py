@@ -36,7 +36,6 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from itertools import compress
 from typing import Any, TypeVar
 
 import structlog
@@ -194,12 +193,16 @@ class Seen:
     """Values this report has already shown to be valid, as its rows spell them. A row made
     only of such values is counted by tally_seen() without parsing anything; any other goes
     through tally_row(), which parses it and says what is wrong, and teaches its values here.
-    Dates are kept only in their plain YYYY-MM-DD spelling, which sorts as the dates do."""
+    Dates are kept only in their plain YYYY-MM-DD spelling, which sorts as the dates do.
+    Seen rows are counted by (products, licensed mask, active mask), one increment a row,
+    and added to the products' tallies when the report ends (settle)."""
 
     refresh: str | None = None  # the refresh date
     dates: set[str] = field(default_factory=lambda: {""})
-    in_period: dict[str, bool] = field(default_factory=lambda: {"": False})  # same keys
+    in_period: dict[str, int] = field(default_factory=lambda: {"": 0})  # 1 or 0; same keys
     flags: dict[tuple[str, ...], tuple[bool, int]] = field(default_factory=dict)
+    products: set[str] = field(default_factory=set)  # Assigned Products values with tallies
+    rows: dict[tuple[str, int, int], int] = field(default_factory=dict)
 
     def learn(self, checked: Checked, row: tuple[str, ...]) -> None:
         """After tally_row() counted the row: its values are valid."""
@@ -209,16 +212,27 @@ class Seen:
         if len(self.dates) < SEEN_LIMIT and refresh is not None:
             for value in row[DATES_AT]:
                 if value not in self.dates and ISO_DATE.fullmatch(value):
-                    self.in_period[value] = start < date.fromisoformat(value) <= refresh
+                    self.in_period[value] = int(start < date.fromisoformat(value) <= refresh)
                     self.dates.add(value)
         flags = row[FLAGS_AT]
+        deleted, *licensed = map(as_boolean, flags)
         if flags not in self.flags and len(self.flags) < SEEN_LIMIT:
-            deleted, *licensed = map(as_boolean, flags)
             mask = sum(bit for bit, has in zip(BITS, licensed, strict=True) if has)
             self.flags[flags] = deleted, mask
+        if not deleted and len(self.products) < SEEN_LIMIT:  # a deleted row made no tallies
+            self.products.add(row[PRODUCTS_AT])
+
+    def settle(self, checked: Checked) -> None:
+        """Add the seen rows to their products' tallies."""
+        for (products, licensed, active), count in self.rows.items():
+            for key, _ in products_of(products):
+                tally = checked.products[key]
+                tally.licensed[licensed] += count
+                tally.active[active] += count
+        self.rows.clear()
 
 
-SEEN_LIMIT = 4096  # distinct dates, and flag combinations, remembered
+SEEN_LIMIT = 4096  # distinct dates, flag combinations and product lists remembered
 
 
 def tally_seen(checked: Checked, seen: Seen, row: tuple[str, ...]) -> bool:
@@ -227,13 +241,19 @@ def tally_seen(checked: Checked, seen: Seen, row: tuple[str, ...]) -> bool:
         return False
     if (flags := seen.flags.get(row[FLAGS_AT])) is None:
         return False
-    checked.read += 1
     deleted, licensed = flags
     if deleted:
+        checked.read += 1
         return True
-    # The workloads whose last activity lies in the period, as a mask: all in C.
-    in_period = map(seen.in_period.__getitem__, row[ACTIVITY_IN_DATES])
-    count_products(checked, row[PRODUCTS_AT], licensed, licensed & sum(compress(BITS, in_period)))
+    if (products := row[PRODUCTS_AT]) not in seen.products:
+        return False
+    checked.read += 1
+    # The workloads whose last activity lies in the period, as a mask. One expression for
+    # the six workloads, not a loop: this is the hottest line of a million-row report.
+    p, (a, b, c, d, e, f) = seen.in_period, row[ACTIVITY_IN_DATES]
+    active = p[a] | p[b] << 1 | p[c] << 2 | p[d] << 3 | p[e] << 4 | p[f] << 5
+    key = products, licensed, licensed & active
+    seen.rows[key] = seen.rows.get(key, 0) + 1
     return True
 
 
@@ -337,6 +357,7 @@ class ActivityImporter:
                         seen.learn(checked, row)
                 except BadRow as exc:
                     raise InvalidImport(source.name, f"line {line}", str(exc)) from None
+        seen.settle(checked)
         return checked
 
     def apply(

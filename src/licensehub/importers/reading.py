@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from itertools import chain
+from contextlib import contextmanager
 from operator import itemgetter
-from typing import IO, Any
+from typing import Any
 
 import ijson
 
@@ -19,17 +19,16 @@ READ_CHUNK = 1 << 20  # bytes the progress bar is told of at a time: a call each
 class CountingReader(io.RawIOBase):
     """Reports every byte read to the progress bar."""
 
-    def __init__(self, raw: IO[bytes], progress: Progress) -> None:
+    def __init__(self, raw: io.BufferedIOBase, progress: Progress) -> None:
         self.raw, self.progress = raw, progress
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self.raw.read(len(buffer))
-        buffer[: len(data)] = data
-        self.progress.advance(len(data))
-        return len(data)
+        read = self.raw.readinto(buffer)  # straight into the caller's buffer: no copy
+        self.progress.advance(read)
+        return read
 
 
 def clean(value: str | None) -> str:
@@ -53,17 +52,21 @@ def csv_columns(
     a million rows. The header must have the `required` ones, and none of `columns` twice
     (which of the two to read cannot be told); a column it lacks, and a value a short row
     lacks, read as ""."""
-    lines = csv_lines(source, progress, required, distinct=columns)
-    if (first := next(lines, None)) is None:
-        return
-    header = first[1]
-    # Each row is padded with one "" past the header: where a missing column points.
-    pick = picker([header.index(name) if name in header else len(header) for name in columns])
-    width = len(header) + 1
-    for line, _, row in chain([first], lines):
-        if len(row) < width:
-            row += [""] * (width - len(row))
-        yield line, pick(row)
+    with csv_reader(source, progress, required, distinct=columns) as (reader, header):
+        width = len(header)
+        # A column the header lacks points one past its end, where each row is padded with "".
+        pick = picker([header.index(name) if name in header else width for name in columns])
+        padded = width + (not set(columns) <= set(header))
+        for row in reader:
+            # The usual row is full and its first value not blank: two cheap tests. The rest
+            # may be blank, short or too long (checked_row).
+            if len(row) != width or not row[0].strip():
+                if (checked := checked_row(source, reader, row, width)) is None:
+                    continue
+                row = checked
+            if len(row) < padded:
+                row += [""] * (padded - len(row))
+            yield reader.line_num, pick(row)
 
 
 def picker(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
@@ -82,6 +85,32 @@ def csv_lines(
 ) -> Iterator[tuple[int, list[str], list[str]]]:
     """(line number, cleaned header, row) of each row that is not blank. The header must
     have the `required` columns, and the `distinct` ones at most once each."""
+    with csv_reader(source, progress, required, distinct) as (reader, header):
+        for row in reader:
+            if (checked := checked_row(source, reader, row, len(header))) is not None:
+                yield reader.line_num, header, checked
+
+
+def checked_row(source: SourceFile, reader: Any, row: list[str], width: int) -> list[str] | None:
+    """The row, None if it is blank; refused if it has values past the header's columns."""
+    if not "".join(row).strip():
+        return None
+    if len(row) > width and "".join(row[width:]).strip():
+        raise InvalidImport(
+            source.name,
+            f"line {reader.line_num}",
+            f"{len(row)} fields where the header has {width}",
+        )
+    return row
+
+
+@contextmanager
+def csv_reader(
+    source: SourceFile, progress: Progress, required: tuple[str, ...], distinct: tuple[str, ...]
+) -> Iterator[tuple[Any, list[str]]]:
+    """The file's csv reader, past its cleaned header (checked for the `required` columns,
+    and the `distinct` ones at most once each); a row it cannot decode is refused with its
+    line."""
     with source.path.open("rb") as raw:
         counted = io.BufferedReader(CountingReader(raw, progress), buffer_size=READ_CHUNK)
         reader = csv.reader(io.TextIOWrapper(counted, encoding="utf-8-sig", newline=""))
@@ -101,19 +130,8 @@ def csv_lines(
             raise InvalidImport(
                 source.name, "line 1", f"column(s) named more than once: {', '.join(repeated)}"
             )
-        width = len(header)
         try:
-            for row in reader:
-                # A row whose first value is not blank is not blank: the join is for the rare rest.
-                if not (row and row[0].strip()) and not "".join(row).strip():
-                    continue
-                if len(row) > width and "".join(row[width:]).strip():
-                    raise InvalidImport(
-                        source.name,
-                        f"line {reader.line_num}",
-                        f"{len(row)} fields where the header has {len(header)}",
-                    )
-                yield reader.line_num, header, row
+            yield reader, header
         except UnicodeDecodeError as exc:
             raise InvalidImport(
                 source.name, f"line {reader.line_num + 1}", f"not UTF-8 ({exc})"
