@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -77,7 +77,11 @@ Rows = dict[tuple[uuid.UUID, str], dict[str, Any]]  # usage rows by (SKU, worklo
 
 
 class BadRow(Exception):
-    """A value that makes the row invalid; check() adds the file and line."""
+    """A value that makes the row invalid; tally_rows() adds the line, check() the file."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass
@@ -192,7 +196,8 @@ def count_products(checked: Checked, products: str, licensed: int, active: int) 
 class Seen:
     """Values this report has already shown to be valid, as its rows spell them. A row made
     only of such values is counted by tally_seen() without parsing anything; any other goes
-    through tally_row(), which parses it and says what is wrong, and teaches its values here.
+    through tally_row(), which parses it and says what is wrong, and teaches its values here
+    (tally_rows).
     Dates are kept only in their plain YYYY-MM-DD spelling, which sorts as the dates do.
     Seen rows are counted by (products, licensed mask, active mask), one increment a row,
     and added to the products' tallies when the report ends (settle)."""
@@ -235,26 +240,43 @@ class Seen:
 SEEN_LIMIT = 4096  # distinct dates, flag combinations and product lists remembered
 
 
-def tally_seen(checked: Checked, seen: Seen, row: tuple[str, ...]) -> bool:
-    """Count the row as tally_row() would, if every value in it has been seen; else False."""
-    if row[0] != seen.refresh or not seen.dates.issuperset(row[DATES_AT]):
-        return False
-    if (flags := seen.flags.get(row[FLAGS_AT])) is None:
-        return False
-    deleted, licensed = flags
-    if deleted:
-        checked.read += 1
-        return True
-    if (products := row[PRODUCTS_AT]) not in seen.products:
-        return False
-    checked.read += 1
-    # The workloads whose last activity lies in the period, as a mask. One expression for
-    # the six workloads, not a loop: this is the hottest line of a million-row report.
-    p, (a, b, c, d, e, f) = seen.in_period, row[ACTIVITY_IN_DATES]
-    active = p[a] | p[b] << 1 | p[c] << 2 | p[d] << 3 | p[e] << 4 | p[f] << 5
-    key = products, licensed, licensed & active
-    seen.rows[key] = seen.rows.get(key, 0) + 1
-    return True
+def tally_rows(
+    checked: Checked, seen: Seen, rows: Iterable[tuple[int, tuple[str, ...]]], days: int
+) -> None:
+    """Count each (line, row) as tally_row() would. A row made only of values seen before
+    is counted here, with all it needs bound to locals (a million rows pay for every lookup
+    and call); any other goes through tally_row(), which parses it and says what is wrong,
+    and teaches `seen` its values. A BadRow leaves with its line."""
+    known_dates, flags_of, known_products = seen.dates.issuperset, seen.flags.get, seen.products
+    in_period, counted, refresh, read = seen.in_period, seen.rows, seen.refresh, 0
+    try:
+        for line, row in rows:
+            if (
+                row[0] == refresh
+                and known_dates(row[DATES_AT])
+                and (flags := flags_of(row[FLAGS_AT])) is not None
+            ):
+                deleted, licensed = flags
+                if deleted:
+                    read += 1
+                    continue
+                if (products := row[PRODUCTS_AT]) in known_products:
+                    read += 1
+                    # The workloads whose last activity lies in the period, as a mask: one
+                    # expression for the six workloads, not a loop (400 -> 200 ns a row).
+                    p, (a, b, c, d, e, f) = in_period, row[ACTIVITY_IN_DATES]
+                    active = p[a] | p[b] << 1 | p[c] << 2 | p[d] << 3 | p[e] << 4 | p[f] << 5
+                    key = products, licensed, licensed & active
+                    counted[key] = counted.get(key, 0) + 1
+                    continue
+            try:
+                tally_row(checked, row, days)
+            except BadRow as exc:
+                raise BadRow(str(exc), line) from None
+            seen.learn(checked, row)
+            refresh = seen.refresh
+    finally:  # a BadRow leaves the rows before it counted
+        checked.read += read
 
 
 def match_skus(connection: Connection, tenant_row_id: int, keys: set[str]) -> dict[str, Sku]:
@@ -350,13 +372,10 @@ class ActivityImporter:
             raise ImportRefused("an active user report names no tenant: give --tenant")
         checked, seen, days = Checked(), Seen(), PERIODS[period]
         for source in request.files:
-            for line, row in csv_columns(source, progress, COLUMNS, REQUIRED):
-                try:
-                    if not tally_seen(checked, seen, row):
-                        tally_row(checked, row, days)
-                        seen.learn(checked, row)
-                except BadRow as exc:
-                    raise InvalidImport(source.name, f"line {line}", str(exc)) from None
+            try:
+                tally_rows(checked, seen, csv_columns(source, progress, COLUMNS, REQUIRED), days)
+            except BadRow as exc:
+                raise InvalidImport(source.name, f"line {exc.line}", str(exc)) from None
         seen.settle(checked)
         return checked
 
