@@ -140,3 +140,14 @@ def test_serve_answers_health_and_openapi(tmp_path: Path, demo: bool) -> None:
         output = process.communicate(timeout=30)[0].decode()
     assert f"serving on http://localhost:{port}" in output
     assert (tmp_path / ("demo.db" if demo else "licensehub.db")).exists()
+
+
+def test_the_command_line_starts_without_the_web_stack() -> None:
+    """`licensehub import` of a million rows paid ~0.3 s to load FastAPI it never used."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, licensehub.cli; print('fastapi' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "False"

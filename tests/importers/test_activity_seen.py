@@ -1,14 +1,16 @@
-"""The active user report's shortcut (tally_seen, for rows of values already seen) counts
+"""The active user report's shortcut (tally_rows, for rows of values already seen) counts
 exactly as parsing every row (tally_row) does, however the values are spelled."""
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from licensehub.importers import activity
 from licensehub.importers.activity import (
     ACTIVITY,
     COLUMNS,
@@ -91,3 +93,23 @@ def counted_row(refresh: str) -> tuple[str, ...]:
         *("False", *("True" for _ in FLAGS[1:])),
         "Microsoft 365 E3",
     )
+
+
+def test_seen_rows_held_past_the_bound_reach_the_tallies_all_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    chooser = random.Random(7)
+    report = [
+        (
+            REFRESH.isoformat(),
+            *(chooser.choice(PLAIN) for _ in ACTIVITY),
+            *("" for _ in OTHER_DATES),
+            "False",
+            *(chooser.choice(("True", "False")) for _ in FLAGS[1:]),
+            chooser.choice(["Microsoft 365 E3", "Visio Plan 2+Microsoft 365 E3"]),
+        )
+        for _ in range(300)
+    ]
+    unbounded = counted(report, shortcut=True)
+    monkeypatch.setattr(activity, "KINDS_KEPT", 3)
+    assert counted(report, shortcut=True) == unbounded == counted(report, shortcut=False)

@@ -25,7 +25,8 @@ from licensehub.importers.base import (
     InvalidImport,
     NoProgress,
 )
-from licensehub.importers.graph import IMPORTER, KIND
+from licensehub.importers.graph import IMPORTER, KIND, spool
+from licensehub.importers.runner import ImportFailed, run_import
 from licensehub.ledger.database import make_engine
 from licensehub.ledger.tables import (
     assignment_disabled_plans,
@@ -72,6 +73,7 @@ T1 = datetime(2026, 10, 1, 8, tzinfo=UTC)
 T2 = T1 + timedelta(days=7)
 T3 = T2 + timedelta(days=7)
 ASSIGNED = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+PLAN_DATE = {"assignedDateTime": "2024-05-06T07:08:09Z"}
 
 
 # --- Exports written the way Graph pages them ------------------------------------------------
@@ -361,7 +363,7 @@ def test_an_export_then_a_newer_one_replace_the_current_state_and_keep_history(
             "servicePlanId": str(FOUNDATION),
         },
         {
-            "assignedDateTime": "2024-05-06T07:08:09Z",
+            "assignedDateTime": "2024-05-06T09:08:09+02:00",  # ASSIGNED, told in another zone
             "capabilityStatus": "Enabled",
             "service": "exchange",
             "servicePlanId": str(EXCHANGE),
@@ -631,6 +633,57 @@ def broken(tmp_path: Path, change: Any) -> list[Path]:
             "$.value[2].assignedLicenses[0].disabledPlans[0]",
             "not a GUID",
         ),
+        # A user's licenses and plans are read on a fast path: what fails it must still be
+        # named where it is, as Fields names it.
+        (
+            lambda e: e.users[3]["assignedLicenses"][0].pop("skuId"),
+            "$.value[3].assignedLicenses[0]",
+            "missing required field 'skuId'",
+        ),
+        (
+            lambda e: e.users[3]["assignedLicenses"][0].update(skuId=12),
+            "$.value[3].assignedLicenses[0].skuId",
+            "not a GUID",
+        ),
+        (
+            lambda e: e.users[3]["assignedLicenses"].__setitem__(0, "E3"),
+            "$.value[3].assignedLicenses[0]",
+            "expected an object",
+        ),
+        (
+            lambda e: e.users[3]["assignedLicenses"].append({"skuId": str(E3)}),
+            "$.value[3].assignedLicenses[1].skuId",
+            "assigned twice",
+        ),
+        (
+            lambda e: e.users[3]["assignedLicenses"][0].update(disabledPlans={str(TEAMS): 1}),
+            "$.value[3].assignedLicenses[0].disabledPlans",
+            "expected an array",
+        ),
+        (
+            lambda e: e.users[3].update(assignedPlans=[{"servicePlanId": "x", **PLAN_DATE}]),
+            "$.value[3].assignedPlans[0].servicePlanId",
+            "not a GUID",
+        ),
+        (
+            lambda e: e.users[3].update(assignedPlans=[{"servicePlanId": str(TEAMS)}]),
+            "$.value[3].assignedPlans[0]",
+            "missing required field 'assignedDateTime'",
+        ),
+        (
+            lambda e: e.users[3].update(
+                assignedPlans=[
+                    {"servicePlanId": str(TEAMS), "assignedDateTime": "9999-12-31T23:30:00-01:00"}
+                ]
+            ),
+            "$.value[3].assignedPlans[0].assignedDateTime",
+            "years 1-9999",
+        ),
+        (
+            lambda e: e.users[3].update(displayName="Null\u0000Name"),
+            "$.value[3].displayName",
+            "NUL",
+        ),
         (
             lambda e: e.units.update({E3: (-1, "Enabled")}),
             "$.value[0].prepaidUnits.enabled",
@@ -780,3 +833,31 @@ def test_memory_grows_with_the_tenant_not_with_the_files(
 
     assert result == counts(read=10_004)
     assert peak < 12 * 2**20, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_the_users_spool_is_closed_whatever_the_import_comes_to(
+    engine: Engine,
+    partner: int,
+    make_request: RequestFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """check() spools the users it parsed to a temporary file: it must be closed when the
+    import lands, when apply() refuses it, and when check() itself does."""
+    opened: list[Any] = []
+    make_file = spool.tempfile.TemporaryFile
+
+    def tracked() -> Any:
+        opened.append(make_file())
+        return opened[-1]
+
+    monkeypatch.setattr(spool.tempfile, "TemporaryFile", tracked)
+    files = Export.generated(40).write(tmp_path / "export")
+    run_import(engine, make_request(KIND, *files, partner_id=partner, now=T2), "test", NoProgress())
+    with pytest.raises(ImportFailed, match="later than this import"):  # apply() refuses it
+        run_import(engine, make_request(KIND, *files, now=T1), "test", NoProgress())
+    bad = broken(tmp_path / "bad", lambda e: e.users[5].update(id="12345"))
+    with pytest.raises(ImportFailed, match="not a GUID"):  # check() refuses it
+        run_import(engine, make_request(KIND, *bad, now=T3), "test", NoProgress())
+    assert len(opened) == 3
+    assert all(file.closed for file in opened)

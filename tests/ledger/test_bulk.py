@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from licensehub.ledger.bulk import RowIds, insert_rows
 from licensehub.ledger.database import write_transaction
+from licensehub.ledger.integrity import explain
 from licensehub.ledger.tables import partners, tenants, users
 
 NOW = datetime(2026, 11, 29, 17, 0, 0, 123456, tzinfo=UTC)
@@ -93,3 +96,44 @@ def test_no_rows_insert_nothing(engine: Engine) -> None:
         insert_rows(connection, users, ("id",), [])
     with engine.connect() as connection:
         assert connection.execute(select(users.c.id)).first() is None
+
+
+def test_a_row_the_store_refuses_raises_sqlalchemys_error_naming_its_table(engine: Engine) -> None:
+    """COPY goes through psycopg's own cursor: its errors must still reach the runner as
+    SQLAlchemy's, which it explains and records (on SQLite executemany already does)."""
+    tenant, twin = add_tenant(engine), uuid.uuid4()
+    rows = [(twin, "a@x.example"), (twin, "b@x.example")]  # one object id twice in a tenant
+    same = {"tenant_id": tenant, "created_at": NOW}
+    with pytest.raises(IntegrityError) as refused, write_transaction(engine) as connection:
+        insert_rows(connection, users, ("object_id", "user_principal_name"), rows, same)
+    assert explain(refused.value).message.startswith("users: refused")
+    with engine.connect() as connection:
+        assert connection.execute(select(users.c.id)).first() is None
+
+
+def test_a_naive_datetime_is_refused_on_both_stores(engine: Engine) -> None:
+    tenant = add_tenant(engine)
+    naive = {"tenant_id": tenant, "created_at": NOW.replace(tzinfo=None)}
+    rows = [(uuid.uuid4(), "n@x.example")]
+    with pytest.raises(ValueError, match="naive"), write_transaction(engine) as connection:
+        insert_rows(connection, users, ("object_id", "user_principal_name"), rows, naive)
+
+
+def test_ids_taken_after_an_ordinary_insert_are_past_it(engine: Engine) -> None:
+    tenant = add_tenant(engine)
+    columns, same = (
+        ("id", "object_id", "user_principal_name"),
+        {"tenant_id": tenant, "created_at": NOW},
+    )
+    with write_transaction(engine) as connection:
+        ids = RowIds(connection, users)
+        [first] = ids.take(1)
+        insert_rows(connection, users, columns, [(first, uuid.uuid4(), "f@x.example")], same)
+        ordinary = connection.execute(
+            insert(users)
+            .values(tenant_id=tenant, object_id=uuid.uuid4(), user_principal_name="o@x.example")
+            .returning(users.c.id)
+        ).scalar_one()
+        [second] = ids.take(1)
+        insert_rows(connection, users, columns, [(second, uuid.uuid4(), "s@x.example")], same)
+    assert len({first, ordinary, second}) == 3

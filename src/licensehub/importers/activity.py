@@ -23,7 +23,7 @@ Rules chosen here:
   (product, workload) keys are replaced; its other rows of that date are left alone.
 - A report without data rows (Graph's export for a tenant without users) imports nothing.
 - User names, concealed (hashed) or not, are never read. Memory holds one tally per product
-  (at most MAX_PRODUCTS), never rows.
+  (at most MAX_PRODUCTS) and a bounded number of counts of rows seen before, never rows.
 """
 
 from __future__ import annotations
@@ -65,6 +65,8 @@ ACTIVITY_IN_DATES = slice(1, 1 + len(ACTIVITY))  # where the parsed dates hold A
 FLAGS_AT = slice(DATES_AT.stop, DATES_AT.stop + len(FLAGS))
 PRODUCTS_AT = FLAGS_AT.stop
 BITS = tuple(1 << index for index in range(len(WORKLOADS)))
+if len(WORKLOADS) != 6:  # tally_rows() spells the six out, one expression for speed
+    raise RuntimeError("tally_rows() counts six workloads: teach it the new one")
 # Microsoft's whole catalog has about 600 products: more in one tenant's report is not one.
 MAX_PRODUCTS = 1000
 SEPARATOR = re.compile(r"(?<!\s)\+|\+(?!\s)")
@@ -195,7 +197,7 @@ def count_products(checked: Checked, products: str, licensed: int, active: int) 
 @dataclass
 class Seen:
     """Values this report has already shown to be valid, as its rows spell them. A row made
-    only of such values is counted by tally_seen() without parsing anything; any other goes
+    only of such values is counted by tally_rows() without parsing anything; any other goes
     through tally_row(), which parses it and says what is wrong, and teaches its values here
     (tally_rows).
     Dates are kept only in their plain YYYY-MM-DD spelling, which sorts as the dates do.
@@ -238,6 +240,7 @@ class Seen:
 
 
 SEEN_LIMIT = 4096  # distinct dates, flag combinations and product lists remembered
+KINDS_KEPT = 65_536  # (products, licensed, active) counts held before they go to the tallies
 
 
 def tally_rows(
@@ -267,7 +270,12 @@ def tally_rows(
                     p, (a, b, c, d, e, f) = in_period, row[ACTIVITY_IN_DATES]
                     active = p[a] | p[b] << 1 | p[c] << 2 | p[d] << 3 | p[e] << 4 | p[f] << 5
                     key = products, licensed, licensed & active
-                    counted[key] = counted.get(key, 0) + 1
+                    if (count := counted.get(key)) is None:
+                        if len(counted) >= KINDS_KEPT:  # memory bounded whatever the file
+                            seen.settle(checked)
+                        counted[key] = 1
+                    else:
+                        counted[key] = count + 1
                     continue
             try:
                 tally_row(checked, row, days)

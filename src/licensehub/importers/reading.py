@@ -78,14 +78,11 @@ def picker(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
 
 
 def csv_lines(
-    source: SourceFile,
-    progress: Progress,
-    required: tuple[str, ...],
-    distinct: tuple[str, ...] = (),
+    source: SourceFile, progress: Progress, required: tuple[str, ...]
 ) -> Iterator[tuple[int, list[str], list[str]]]:
     """(line number, cleaned header, row) of each row that is not blank. The header must
-    have the `required` columns, and the `distinct` ones at most once each."""
-    with csv_reader(source, progress, required, distinct) as (reader, header):
+    have the `required` columns."""
+    with csv_reader(source, progress, required, distinct=()) as (reader, header):
         for row in reader:
             if (checked := checked_row(source, reader, row, len(header))) is not None:
                 yield reader.line_num, header, checked

@@ -167,7 +167,8 @@ def run_import(
 
 
 class BarProgress:
-    """A rich progress bar over the bytes read (both passes read every file once)."""
+    """A rich progress bar over the bytes read. Its total counts every file twice: once for
+    the check, once for the writes (which advance it as they go, or all at once)."""
 
     def __init__(self, bar: Progress, task: int) -> None:
         self.bar, self.task = bar, task

@@ -1,6 +1,6 @@
 """Bulk loads: many new rows into one table, in the caller's transaction, as fast as each store
-takes them. PostgreSQL gets COPY (psycopg 3); SQLite gets the driver's executemany with a tuple
-per row, each value converted by the column type's own bind processor.
+takes them: each value converted by its column type's own bind processor, then COPY on
+PostgreSQL (psycopg 3) and the driver's executemany of tuples on SQLite.
 
 SQLAlchemy's executemany builds and processes a dict of parameters per row, and on PostgreSQL
 sends each row as a statement of its own: for a few hundred thousand rows that costs more
@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy.exc import DBAPIError
 
 
 def insert_rows(
@@ -23,13 +24,12 @@ def insert_rows(
     same: Mapping[str, Any] | None = None,
 ) -> None:
     """Insert rows (values in the order of `columns`, as Python values: UUIDs, aware
-    datetimes, ...) into `table`, each with the values in `same` too (converted once).
-    Defaults are not applied: give every column that needs one."""
+    datetimes, ...) into `table`, each with the values in `same` too (converted once). Each
+    value goes through its column type's bind processing, as in SQLAlchemy's own inserts
+    (a naive datetime is refused on both stores). Defaults are not applied: give every column
+    that needs one. A value the store refuses raises SQLAlchemy's error, as an insert would."""
     same = same or {}
     names = [*columns, *same]
-    if connection.dialect.name == "postgresql":
-        copy_rows(connection, f"COPY {table.name} ({', '.join(names)}) FROM STDIN", rows, same)
-        return
     processors = [bind_processor(connection, table, name) for name in columns]
     shared = tuple(
         value if (process := bind_processor(connection, table, name)) is None else process(value)
@@ -47,25 +47,32 @@ def insert_rows(
         parameters = list(map(stored, rows))
     else:
         parameters = [(*row, *shared) for row in rows]
-    marks = ", ".join("?" * len(names))
-    if parameters:  # none would run the statement once, with no values
+    if not parameters:  # none would run the statement once, with no values
+        return
+    if connection.dialect.name == "postgresql":
+        copy_rows(connection, f"COPY {table.name} ({', '.join(names)}) FROM STDIN", parameters)
+    else:
+        marks = ", ".join("?" * len(names))
         connection.exec_driver_sql(
             f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", parameters
         )
 
 
-def copy_rows(
-    connection: Connection,
-    statement: str,
-    rows: Iterable[tuple[Any, ...]],
-    same: Mapping[str, Any],
-) -> None:
+def copy_rows(connection: Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    import psycopg  # only PostgreSQL ledgers have it loaded
+
     driver = connection.connection.driver_connection  # psycopg's, in the same transaction
     assert driver is not None
-    shared = tuple(same.values())
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row((*row, *shared) if shared else row)
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.Error as exc:
+        # psycopg's own cursor raises psycopg's errors: give them SQLAlchemy's classes
+        # (IntegrityError, DataError, ...), which the runner explains and records.
+        raise DBAPIError.instance(
+            statement, None, exc, psycopg.Error, dialect=connection.dialect
+        ) from exc
 
 
 def bind_processor(connection: Connection, table: Table, column: str) -> Any:
@@ -78,11 +85,14 @@ class RowIds:
     """Ids for a table's new rows, handed out before they are inserted, so that their
     children can name them. PostgreSQL takes them from the id column's sequence. SQLite has no
     sequence, but a ledger write holds its only write lock from BEGIN (BEGIN IMMEDIATE), so
-    nothing else inserts until commit: ids past the largest are free."""
+    nothing else inserts until commit: ids past the largest are free. (In a deferred
+    transaction, another writer would make this one fail busy, never collide.) On SQLite,
+    insert the rows whose ids were taken before inserting into the table the ordinary way,
+    which would hand out the largest id plus one again."""
 
     def __init__(self, connection: Connection, table: Table) -> None:
         self.connection, self.table = connection, table
-        self.next: int | None = None  # SQLite's next free id, once read
+        self.next: int | None = None  # SQLite: past the ids handed out, not yet inserted
 
     def take(self, count: int) -> list[int]:
         if count == 0:
@@ -97,8 +107,9 @@ class RowIds:
                 {"t": self.table.name, "n": count},
             )
             return list(taken.scalar_one())
-        if self.next is None:
-            largest = self.connection.execute(select(func.max(self.table.c.id))).scalar()
-            self.next = (largest or 0) + 1
-        first, self.next = self.next, self.next + count
+        # Read each time (an index seek): a row inserted the ordinary way in between, in the
+        # same transaction, moves the largest id on.
+        largest = self.connection.execute(select(func.max(self.table.c.id))).scalar() or 0
+        first = max(self.next or 0, largest + 1)
+        self.next = first + count
         return list(range(first, self.next))

@@ -80,7 +80,7 @@ def explain(exc: IntegrityError) -> LedgerConflict:
         kind, rule = rule_from_postgres(exc.orig)
     else:
         kind, rule = rule_from_sqlite(str(exc.orig))
-    target = re.search(r"(?:INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", exc.statement or "")
+    target = re.search(r"(?:INSERT INTO|UPDATE|DELETE FROM|COPY)\s+(\w+)", exc.statement or "")
     table = target.group(1) if target else "the ledger"
     if rule in MEANINGS:
         reason = MEANINGS[rule]

@@ -46,6 +46,8 @@ class Fields:
             self.fail(key, f"expected a non-empty string, found {short(value)}")
         if len(value) > limit:
             self.fail(key, f"longer than {limit} characters")
+        if "\x00" in value:  # no store keeps it as such: PostgreSQL refuses it in text
+            self.fail(key, "contains a NUL character")
         return value
 
     def optional_text(self, key: str, limit: int) -> str | None:
@@ -86,8 +88,8 @@ class Fields:
         value = self.value(key)
         try:
             return instant(value)
-        except (TypeError, ValueError):  # not a date, or its UTC time is outside years 1-9999
-            self.fail(key, f"not an ISO 8601 date and time: {short(value)}")
+        except (TypeError, ValueError, OverflowError):  # not one, or not within years 1-9999
+            self.fail(key, f"not an ISO 8601 date and time in years 1-9999: {short(value)}")
 
     def array(self, key: str, required: bool = True) -> list[Any]:
         value = self.value(key) if required else self.data.get(key) or []
@@ -98,8 +100,8 @@ class Fields:
     def object(self, key: str) -> Fields:
         return Fields(self.value(key), self.file, (self, key, None))
 
-    def objects(self, key: str, required: bool = True) -> Iterator[Fields]:
-        for index, value in enumerate(self.array(key, required)):
+    def objects(self, key: str) -> Iterator[Fields]:
+        for index, value in enumerate(self.array(key)):
             yield Fields(value, self.file, (self, key, index))
 
     def member(self, key: str, index: int) -> Fields:
@@ -119,11 +121,12 @@ def catalog_id(value: str) -> uuid.UUID:
 @lru_cache(maxsize=4096)
 def instant(value: str) -> float:
     """An ISO 8601 date and time as a POSIX timestamp; one that names no offset is UTC.
-    Exports repeat the same few dates (licenses are assigned in bulk): each is parsed once."""
+    Exports repeat the same few dates (licenses are assigned in bulk): each is parsed once.
+    OverflowError when its UTC time falls outside years 1-9999, which no store can hold."""
     if not isinstance(value, str):
         raise TypeError(f"not a string: {short(value)}")
     parsed = datetime.fromisoformat(value)
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC).timestamp()
 
 
 def as_guid(value: Any, parse: Callable[[str], uuid.UUID] = uuid.UUID) -> uuid.UUID | None:

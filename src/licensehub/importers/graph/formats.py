@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 import ijson
 
-from licensehub.importers.base import InvalidImport, NoProgress, Progress, SourceFile
+from licensehub.importers.base import InvalidImport, NoProgress, SourceFile
 from licensehub.importers.graph.fields import Fields, as_guid, catalog_id, instant, short
 from licensehub.importers.reading import json_items
 from licensehub.ledger.tables.seats import CAPABILITY_STATUSES
@@ -138,7 +137,7 @@ def parse_user(user: Fields) -> GraphUser:
 # Most users are fine, and their SKUs, plans and dates repeat: the loops below take a value
 # as it is when it parses (cached), and only a member that does not goes through Fields,
 # which says what is wrong and where.
-UNUSUAL = (KeyError, TypeError, ValueError, AttributeError)
+UNUSUAL = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
 
 
 def parse_licenses(user: Fields) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
@@ -147,15 +146,18 @@ def parse_licenses(user: Fields) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
     for index, item in enumerate(user.array("assignedLicenses")):
         try:
             sku_id = catalog_id(item["skuId"])
-            disabled = plan_set(tuple(item.get("disabledPlans") or ()))
+            if sku_id in licenses:
+                raise KeyError(sku_id)  # Fields below says so, where
+            plans = item.get("disabledPlans") or []
+            if type(plans) is not list:
+                raise TypeError("disabledPlans")
+            disabled = plan_set(tuple(plans))
         except UNUSUAL:
             assigned = user.member("assignedLicenses", index)
             sku_id = assigned.guid("skuId", catalog_id)
+            if sku_id in licenses:
+                assigned.fail("skuId", f"skuId {sku_id} is assigned twice to the user")
             disabled = assigned.guids("disabledPlans")
-        if sku_id in licenses:
-            user.member("assignedLicenses", index).fail(
-                "skuId", f"skuId {sku_id} is assigned twice to the user"
-            )
         licenses[sku_id] = disabled
     return licenses
 
@@ -181,9 +183,3 @@ def parse_assigned_plans(user: Fields) -> dict[uuid.UUID, float]:
         if plan_id not in dates or when < dates[plan_id]:
             dates[plan_id] = when
     return dates
-
-
-def stream_users(files: Iterable[SourceFile], progress: Progress) -> Iterator[GraphUser]:
-    for source in files:
-        for path, item in json_items(source, progress, "value.item"):
-            yield parse_user(Fields(item, source.name, path))

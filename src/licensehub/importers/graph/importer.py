@@ -31,7 +31,7 @@ class GraphImporter:
             parts.append(replace_subscriptions(connection, tenant, checked.skus, request.now))
         if checked.user_files:
             parts.append(replace_users(connection, tenant, checked, request.now, progress))
-        for source in request.files:  # only users files are read twice
+        for source in request.files:  # users files advance the bar again from the spool
             if source not in checked.user_files:
                 progress.advance(source.size)
         return Counts(

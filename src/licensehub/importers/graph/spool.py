@@ -77,14 +77,7 @@ class UserSpool:
     def counting(self, progress: Progress) -> Progress:
         """`progress`, while the spool counts the bytes of the files read for each batch, to
         advance the same bar by them again as apply() reads the batch back."""
-        spool = self
-
-        class Counting:
-            def advance(self, nbytes: int) -> None:
-                spool.read_bytes += nbytes
-                progress.advance(nbytes)
-
-        return Counting()
+        return CountedProgress(self, progress)
 
     def flush(self) -> None:
         if self.pending or self.read_bytes:
@@ -103,3 +96,12 @@ class UserSpool:
             read_bytes, spooled = marshal.loads(self.file.read(length))
             yield list(map(SpooledUser._make, spooled))
             progress.advance(read_bytes)
+
+
+class CountedProgress:
+    def __init__(self, spool: UserSpool, progress: Progress) -> None:
+        self.spool, self.progress = spool, progress
+
+    def advance(self, nbytes: int) -> None:
+        self.spool.read_bytes += nbytes
+        self.progress.advance(nbytes)
