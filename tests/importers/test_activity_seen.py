@@ -34,7 +34,8 @@ DAYS = 30
 DAYS_BACK = (-1, 0, 1, 29, 30, 31)
 PLAIN = ["", *((REFRESH - timedelta(days=n)).isoformat() for n in DAYS_BACK)]
 dates = st.sampled_from(PLAIN * 20 + [f" {value} " for value in PLAIN])
-flags = st.sampled_from(["True", "False", "TRUE", "false", " true ", "False "])
+# Mostly the usual spelling, so that rows repeat a seen set of flags and take the shortcut.
+flags = st.sampled_from(["True", "False"] * 10 + ["TRUE", "false", " true ", "False "])
 products = st.sampled_from(["", "Microsoft 365 E3", "Visio Plan 2+Microsoft 365 E3", "POWER BI"])
 refreshes = st.sampled_from([REFRESH.isoformat()] * 9 + [f" {REFRESH.isoformat()}"])
 
@@ -57,8 +58,11 @@ def counted(report: list[tuple[str, ...]], shortcut: bool) -> Checked:
     if shortcut:
         tally_rows(checked, seen, enumerate(report, start=2), DAYS)
     else:
-        for row in report:
-            tally_row(checked, row, DAYS)
+        for line, row in enumerate(report, start=2):
+            try:
+                tally_row(checked, row, DAYS)
+            except BadRow as exc:
+                raise BadRow(str(exc), line) from None
     seen.settle(checked)
     return checked
 
@@ -69,6 +73,40 @@ def test_rows_seen_before_count_as_parsed_ones(report: list[tuple[str, ...]]) ->
     parsed, shortcut = counted(report, shortcut=False), counted(report, shortcut=True)
     assert shortcut == parsed
     assert parsed.read == len(report)
+
+
+def refused_or_counted(
+    report: list[tuple[str, ...]], shortcut: bool
+) -> tuple[str, int | None] | Checked:
+    try:
+        return counted(report, shortcut)
+    except BadRow as exc:
+        return str(exc), exc.line
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(rows(), min_size=1, max_size=30),
+    st.lists(
+        st.tuples(
+            st.integers(0, 29),
+            st.integers(0, len(COLUMNS) - 2),
+            st.sampled_from(["2026-13-01", "yes", "20261120", "2026-11-19"]),
+        ),
+        max_size=3,
+    ),
+)
+def test_a_bad_row_is_refused_alike_with_its_line(
+    report: list[tuple[str, ...]], damage: list[tuple[int, int, str]]
+) -> None:
+    """Bad dates and flags, and another refresh date, anywhere among seen rows: the
+    shortcut refuses the same row with the same message as parsing every row does."""
+    for index, column, value in damage:
+        if index < len(report):
+            row = list(report[index])
+            row[column] = value
+            report[index] = tuple(row)
+    assert refused_or_counted(report, shortcut=True) == refused_or_counted(report, False)
 
 
 def test_a_row_of_another_refresh_date_is_refused_with_its_line_after_seen_rows() -> None:
@@ -83,6 +121,24 @@ def test_a_row_of_another_refresh_date_is_refused_with_its_line_after_seen_rows(
     assert refused.value.line == 5
     seen.settle(checked)
     assert checked.read == 3
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        (COLUMNS.index(OTHER_DATES[0]), "2026-13-01", "not a date"),
+        (COLUMNS.index(ACTIVITY[2]), "20261120", "not a date"),
+        (COLUMNS.index(FLAGS[3]), "yes", "not True or False"),
+    ],
+)
+def test_a_bad_value_in_a_row_like_seen_ones_is_refused_at_its_line(
+    column: int, value: str, message: str
+) -> None:
+    row = counted_row(REFRESH.isoformat())
+    bad = (*row[:column], value, *row[column + 1 :])
+    with pytest.raises(BadRow, match=message) as refused:
+        tally_rows(Checked(), Seen(), [(2, row), (3, row), (4, bad)], DAYS)
+    assert refused.value.line == 4
 
 
 def counted_row(refresh: str) -> tuple[str, ...]:
