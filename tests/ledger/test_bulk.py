@@ -137,3 +137,27 @@ def test_ids_taken_after_an_ordinary_insert_are_past_it(engine: Engine) -> None:
         [second] = ids.take(1)
         insert_rows(connection, users, columns, [(second, uuid.uuid4(), "s@x.example")], same)
     assert len({first, ordinary, second}) == 3
+
+
+def test_ids_two_writers_take_at_once_never_collide(engine: Engine) -> None:
+    """PostgreSQL hands ids out from the sequence to concurrent imports; SQLite's second
+    writer waits for the first (BEGIN IMMEDIATE), so there the two run one after the other."""
+    tenant = add_tenant(engine)
+    columns, same = (
+        ("id", "object_id", "user_principal_name"),
+        {"tenant_id": tenant, "created_at": NOW},
+    )
+    if engine.dialect.name != "postgresql":
+        for _ in range(2):
+            with write_transaction(engine) as connection:
+                taken = RowIds(connection, users).take(3)
+                rows = [(row_id, uuid.uuid4(), f"u{row_id}@x.example") for row_id in taken]
+                insert_rows(connection, users, columns, rows, same)
+    else:
+        with write_transaction(engine) as first, write_transaction(engine) as second:
+            ours, theirs = RowIds(first, users).take(3), RowIds(second, users).take(3)
+            for connection, taken in ((second, theirs), (first, ours)):  # out of order
+                rows = [(row_id, uuid.uuid4(), f"u{row_id}@x.example") for row_id in taken]
+                insert_rows(connection, users, columns, rows, same)
+    with engine.connect() as connection:
+        assert len(set(connection.execute(select(users.c.id)).scalars())) == 6
