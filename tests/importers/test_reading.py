@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from licensehub.importers.base import InvalidImport, NoProgress, SourceFile
-from licensehub.importers.reading import csv_columns
+from licensehub.importers.reading import csv_columns, csv_rows
 
 
 def columns_of(
@@ -44,3 +44,31 @@ def test_a_column_read_that_the_header_names_twice_is_refused(tmp_path: Path) ->
 
 def test_a_column_not_read_may_be_named_twice(tmp_path: Path) -> None:
     assert columns_of(tmp_path, "x,a,x\n1,2,3\n", ("a",)) == [(2, ("2",))]
+
+
+def test_a_required_column_named_twice_is_refused_by_dict_rows_too(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.csv"
+    path.write_text("a,b,a\n1,2,3\n", encoding="utf-8")
+    with pytest.raises(InvalidImport, match="named more than once: a"):
+        list(csv_rows(SourceFile(path.name, path), NoProgress(), ("a",)))
+
+
+def test_blank_short_and_long_rows(tmp_path: Path) -> None:
+    text = "a,b,c\n1,2,3\n\n,,\n,5,6\n7\n8,9,10,,\n"
+    assert columns_of(tmp_path, text, ("a", "c")) == [
+        (2, ("1", "3")),
+        (5, ("", "6")),  # a blank first value, not a blank row
+        (6, ("7", "")),  # short: what it lacks reads as ""
+        (7, ("8", "10")),  # long, but only with blanks past the header
+    ]
+    with pytest.raises(InvalidImport, match="5 fields where the header has 3") as caught:
+        columns_of(tmp_path, "a,b,c\n1,2,3\n4,5,6,x,\n", ("a",))
+    assert caught.value.location == "line 3"
+
+
+def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    # Text is decoded a chunk ahead of the rows: a small file fails at its header already.
+    path = tmp_path / "report.csv"
+    path.write_bytes(b"a,b\n1,2\n3,\xff\n")
+    with pytest.raises(InvalidImport, match="not UTF-8"):
+        list(csv_columns(SourceFile(path.name, path), NoProgress(), ("a", "b"), ()))

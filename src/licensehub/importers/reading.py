@@ -81,8 +81,8 @@ def csv_lines(
     source: SourceFile, progress: Progress, required: tuple[str, ...]
 ) -> Iterator[tuple[int, list[str], list[str]]]:
     """(line number, cleaned header, row) of each row that is not blank. The header must
-    have the `required` columns."""
-    with csv_reader(source, progress, required, distinct=()) as (reader, header):
+    have the `required` columns, each once (which of two to read cannot be told)."""
+    with csv_reader(source, progress, required, distinct=required) as (reader, header):
         for row in reader:
             if (checked := checked_row(source, reader, row, len(header))) is not None:
                 yield reader.line_num, header, checked
