@@ -8,6 +8,7 @@ import random
 import tracemalloc
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -138,6 +139,15 @@ def generate(path: Path, demo: Demo, rows: int, seed: int = 7) -> list[User]:
                 ]
             )
     return users
+
+
+def rewrite(report: Path, change: Callable[[list[list[str]]], None]) -> None:
+    """The report's lines (its header first), changed in place."""
+    with report.open(encoding="utf-8-sig", newline="") as file:
+        lines = list(csv.reader(file))
+    change(lines)
+    with report.open("w", encoding="utf-8", newline="") as file:
+        csv.writer(file).writerows(lines)
 
 
 def expected(
@@ -284,11 +294,7 @@ def test_a_report_broken_at_its_last_line_is_refused_before_any_write(
     demo = demo_tenant(demo_engine)
     report = tmp_path / "broken.csv"
     generate(report, demo, 1_000)
-    with report.open(encoding="utf-8-sig", newline="") as file:
-        lines = list(csv.reader(file))
-    lines[-1][HEADER.index(column)] = value
-    with report.open("w", encoding="utf-8", newline="") as file:
-        csv.writer(file).writerows(lines)
+    rewrite(report, lambda lines: lines[-1].__setitem__(HEADER.index(column), value))
     before = usage(demo_engine, demo.row_id)
 
     with pytest.raises(InvalidImport) as caught:
@@ -307,11 +313,8 @@ def test_a_header_naming_a_column_twice_is_refused_by_the_api_and_the_cli(
     demo = demo_tenant(demo_engine)
     report = tmp_path / "twice.csv"
     generate(report, demo, 10)
-    with report.open(encoding="utf-8-sig", newline="") as file:
-        lines = list(csv.reader(file))
-    lines[0][HEADER.index("Display Name")] = "Teams Last Activity Date"
-    with report.open("w", encoding="utf-8", newline="") as file:
-        csv.writer(file).writerows(lines)
+    teams = "Teams Last Activity Date"
+    rewrite(report, lambda lines: lines[0].__setitem__(HEADER.index("Display Name"), teams))
     before = usage(demo_engine, demo.row_id)
     message = "twice.csv at line 1: column(s) named more than once: Teams Last Activity Date"
 
