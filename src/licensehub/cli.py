@@ -7,6 +7,7 @@ licensehub db upgrade | current
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, date, datetime, timedelta
 
 import click
@@ -14,16 +15,9 @@ from rich.console import Console
 from rich.table import Table
 
 from licensehub import __version__
-from licensehub.audit import commands as audit_commands
-from licensehub.auth import commands as auth_commands
-from licensehub.auth.commands import cli_principal
-from licensehub.auth.keys import load_keys
-from licensehub.auth.tokens import issue_access_token
 from licensehub.demo.principals import DEMO_PASSWORD
-from licensehub.importers import commands as import_commands
 from licensehub.kit.logging import configure as configure_logging
 from licensehub.ledger.database import normalize_url
-from licensehub.ledger.migrate import current_revision, head_revision
 from licensehub.ledger.session import open_ledger
 from licensehub.settings import Settings, default_data_dir
 
@@ -41,7 +35,36 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-@click.group(help="licensehub: one ledger of Microsoft cloud licenses.\n" + STORAGE_HELP)
+# Commands imported when they run, by "module:attribute".
+ON_DEMAND = {
+    "audit": "licensehub.audit.commands:show_audit",
+    "client": "licensehub.auth.commands:client",
+    "import": "licensehub.importers.commands:import_files",
+    "imports": "licensehub.importers.commands:list_imports",
+    "token": "licensehub.auth.commands:token",
+    "user": "licensehub.auth.commands:user",
+}
+
+
+class CommandsOnDemand(click.Group):
+    """A group whose other commands are imported when they run (or --help lists them):
+    `licensehub import` of a million rows need not load what `token` or `audit` use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *ON_DEMAND])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in ON_DEMAND:
+            return super().get_command(ctx, name)
+        module, _, attribute = ON_DEMAND[name].partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+
+@click.group(
+    cls=CommandsOnDemand,
+    help="licensehub: one ledger of Microsoft cloud licenses.\n" + STORAGE_HELP,
+)
 @click.version_option(__version__, prog_name="licensehub")
 def main() -> None:
     pass
@@ -118,6 +141,10 @@ def base_url(host: str, port: int, scheme: str = "http") -> str:
 
 def announce_demo(settings: Settings, url: str) -> None:
     """A ready token and a first request, so the demo can be tried at once."""
+    from licensehub.auth.commands import cli_principal
+    from licensehub.auth.keys import load_keys
+    from licensehub.auth.tokens import issue_access_token
+
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     with open_ledger(settings.ledger_url, migrate=False) as engine, engine.begin() as connection:
         principal = cli_principal(connection, None, None, write=False)
@@ -164,20 +191,14 @@ def demo(as_of: datetime | None, database_url: str | None) -> None:
     console.print(f"demo database: {normalize_url(url).render_as_string(hide_password=True)}")
 
 
-main.add_command(auth_commands.token)
-main.add_command(auth_commands.user)
-main.add_command(auth_commands.client)
-main.add_command(import_commands.import_files)
-main.add_command(import_commands.list_imports)
-main.add_command(audit_commands.show_audit)
-
-
 @main.group(help="The ledger's schema.\n" + STORAGE_HELP)
 def db() -> None:
     pass
 
 
 def upgrade_ledger(settings: Settings) -> str | None:
+    from licensehub.ledger.migrate import current_revision  # Alembic: only where needed
+
     with open_ledger(settings.ledger_url, migrate=True) as engine, engine.connect() as connection:
         return current_revision(connection)
 
@@ -190,6 +211,8 @@ def db_upgrade() -> None:
 
 @db.command("current", help="Show the ledger's schema revision and the newest one.")
 def db_current() -> None:
+    from licensehub.ledger.migrate import current_revision, head_revision
+
     with open_ledger(Settings().ledger_url, migrate=False) as engine, engine.connect() as c:
         revision = current_revision(c)
     click.echo(f"current: {revision or '(empty)'}")

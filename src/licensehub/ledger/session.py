@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 
 from licensehub.ledger.database import make_engine
-from licensehub.ledger.migrate import upgrade
 
 
 @contextmanager
@@ -16,6 +15,9 @@ def open_ledger(url: str, migrate: bool) -> Iterator[Engine]:
     engine = make_engine(url)
     try:
         if migrate:
+            # Alembic is loaded only here: a command on a server ledger never migrates it.
+            from licensehub.ledger.migrate import upgrade
+
             upgrade(engine)
         yield engine
     finally:
