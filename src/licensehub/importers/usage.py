@@ -16,7 +16,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, tuple_
+from sqlalchemy import Connection, select, tuple_
 
 from licensehub.importers.base import (
     Counts,
@@ -27,6 +27,7 @@ from licensehub.importers.base import (
     SourceFile,
 )
 from licensehub.importers.reading import csv_rows, json_items
+from licensehub.ledger.bulk import insert_rows
 from licensehub.ledger.tables import license_usage, tenants
 from licensehub.ledger.writes import UnknownTenant, ensure_tenant, update_rows
 
@@ -188,7 +189,9 @@ class UsageImporter:
             elif tuple(found[5:]) != tuple(row[v] for v in VALUES):
                 changed.append({"id": found.id, **{v: row[v] for v in VALUES}})
         if new:
-            connection.execute(insert(license_usage), new)
+            columns = tuple(new[0])  # every row has the same: parse_row's, with tenant_id
+            rows = [tuple(row[column] for column in columns) for row in new]
+            insert_rows(connection, license_usage, columns, rows)
         update_rows(connection, license_usage, VALUES, changed)
         counts.created += len(new)
         counts.updated += len(changed)
