@@ -50,6 +50,8 @@ class Numbered(Generic[K]):
 
 
 class UserSpool:
+    """The parsed users of one import, written by check() and read back by apply()."""
+
     def __init__(self) -> None:
         self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (open until apply() ends)
         # Closed by close(), or when the spool is dropped (a check() whose apply never ran).
@@ -99,6 +101,8 @@ class UserSpool:
 
 
 class CountedProgress:
+    """A progress bar's advance, also counted by the spool."""
+
     def __init__(self, spool: UserSpool, progress: Progress) -> None:
         self.spool, self.progress = spool, progress
 
