@@ -183,15 +183,17 @@ def tally_row(checked: Checked, row: tuple[str, ...], days: int) -> None:
     count_products(checked, row[PRODUCTS_AT], licensed_mask, active_mask)
 
 
-def count_products(checked: Checked, products: str, licensed: int, active: int) -> None:
+def count_products(
+    checked: Checked, products: str, licensed: int, active: int, users: int = 1
+) -> None:
     for key, name in products_of(products):
         tally = checked.products.get(key)
         if tally is None:
             if len(checked.products) >= MAX_PRODUCTS:
                 raise BadRow(f"more than {MAX_PRODUCTS} products: not one tenant's report")
             tally = checked.products[key] = Tally(name)
-        tally.licensed[licensed] += 1
-        tally.active[active] += 1
+        tally.licensed[licensed] += users
+        tally.active[active] += users
 
 
 @dataclass
@@ -231,11 +233,8 @@ class Seen:
 
     def settle(self, checked: Checked) -> None:
         """Add the seen rows to their products' tallies."""
-        for (products, licensed, active), count in self.rows.items():
-            for key, _ in products_of(products):
-                tally = checked.products[key]
-                tally.licensed[licensed] += count
-                tally.active[active] += count
+        for (products, licensed, active), users in self.rows.items():
+            count_products(checked, products, licensed, active, users)
         self.rows.clear()
 
 
