@@ -861,3 +861,33 @@ def test_the_users_spool_is_closed_whatever_the_import_comes_to(
         run_import(engine, make_request(KIND, *bad, now=T3), "test", NoProgress())
     assert len(opened) == 3
     assert all(file.closed for file in opened)
+
+
+def test_the_collector_leaves_older_objects_alone_only_while_an_import_runs(
+    engine: Engine,
+    partner: int,
+    make_request: RequestFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The runner freezes the heap it found for the import's allocations (runner.heap_frozen)
+    and gives it back to the collector when the import lands or fails, at check or apply."""
+    frozen_during: list[int] = []
+    make_file = spool.tempfile.TemporaryFile
+
+    def watched() -> Any:
+        frozen_during.append(gc.get_freeze_count())
+        return make_file()
+
+    monkeypatch.setattr(spool.tempfile, "TemporaryFile", watched)
+    files = Export.generated(10).write(tmp_path / "export")
+    run_import(engine, make_request(KIND, *files, partner_id=partner, now=T2), "test", NoProgress())
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(ImportFailed, match="later than this import"):  # apply() refuses it
+        run_import(engine, make_request(KIND, *files, now=T1), "test", NoProgress())
+    assert gc.get_freeze_count() == 0
+    bad = broken(tmp_path / "bad", lambda e: e.users[5].update(id="12345"))
+    with pytest.raises(ImportFailed, match="not a GUID"):  # check() refuses it
+        run_import(engine, make_request(KIND, *bad, now=T3), "test", NoProgress())
+    assert gc.get_freeze_count() == 0
+    assert len(frozen_during) == 3 and all(count > 0 for count in frozen_during)
