@@ -890,4 +890,5 @@ def test_the_collector_leaves_older_objects_alone_only_while_an_import_runs(
     with pytest.raises(ImportFailed, match="not a GUID"):  # check() refuses it
         run_import(engine, make_request(KIND, *bad, now=T3), "test", NoProgress())
     assert gc.get_freeze_count() == 0
-    assert len(frozen_during) == 3 and all(count > 0 for count in frozen_during)
+    assert len(frozen_during) == 3
+    assert all(count > 0 for count in frozen_during)
