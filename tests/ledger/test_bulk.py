@@ -68,6 +68,39 @@ def test_bulk_rows_read_back_as_sqlalchemys_own(engine: Engine) -> None:
     assert rows[ours] == rows[theirs] == (tenant, "a@x.example", None, False, NOW, None)
 
 
+def test_repeating_columns_store_what_each_value_would_alone(engine: Engine) -> None:
+    """A repeating column converts each distinct value once: the same instant in another zone
+    is the same value, stored as UTC; None stays None; a naive datetime is still refused."""
+    tenant = add_tenant(engine)
+    other_zone = NOW.astimezone(timezone(timedelta(hours=9)))
+    later = NOW + timedelta(days=1)
+    columns = ("object_id", "user_principal_name", "created_at", "deleted_at")
+    rows = [
+        (uuid.uuid4(), f"r{n}@x.example", created, deleted)
+        for n, (created, deleted) in enumerate(
+            [(NOW, None), (other_zone, later), (later, None), (NOW, later)]
+        )
+    ]
+    with write_transaction(engine) as connection:
+        insert_rows(connection, users, columns, rows, {"tenant_id": tenant}, repeating=columns[2:])
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(users.c.created_at, users.c.deleted_at).order_by(users.c.user_principal_name)
+        ).all()
+    assert [tuple(row) for row in stored] == [
+        (NOW, None),
+        (NOW, later),
+        (later, None),
+        (NOW, later),
+    ]
+    naive = [
+        (uuid.uuid4(), "n@x.example", NOW, None),
+        (uuid.uuid4(), "m@x.example", NOW.replace(tzinfo=None), None),
+    ]
+    with pytest.raises(ValueError, match="naive"), write_transaction(engine) as connection:
+        insert_rows(connection, users, columns, naive, {"tenant_id": tenant}, repeating=columns[2:])
+
+
 def test_ids_taken_are_free_and_never_handed_out_twice(engine: Engine) -> None:
     tenant = add_tenant(engine)
     columns = ("id", "object_id", "user_principal_name")

@@ -31,7 +31,7 @@ class SpooledUser(NamedTuple):
     display_name: str | None
     enabled: bool
     licenses: tuple[tuple[int, int], ...]  # (SKU, disabled plans), numbered
-    plan_dates: tuple[tuple[int, float], ...]  # (plan, earliest assignedDateTime), numbered
+    plan_dates: dict[int, float]  # plan, numbered -> earliest assignedDateTime
 
 
 class Numbered(Generic[K]):
@@ -70,7 +70,7 @@ class UserSpool:
                 user.display_name,
                 user.enabled,
                 tuple([(number(sku), plans(off)) for sku, off in user.licenses.items()]),
-                tuple([(number(plan), when) for plan, when in user.plan_dates.items()]),
+                {number(plan): when for plan, when in user.plan_dates.items()},
             )
         )
         if len(self.pending) >= BATCH:

@@ -198,7 +198,14 @@ class UserSync:
             )
         ]
         same = {"tenant_id": self.tenant, "valid_from": self.now}
-        insert_rows(self.connection, license_assignments, ASSIGNMENT_COLUMNS, rows, same)
+        insert_rows(
+            self.connection,
+            license_assignments,
+            ASSIGNMENT_COLUMNS,
+            rows,
+            same,
+            repeating=("sku_id", "assigned_at"),
+        )
         self.grew(license_assignments, len(rows))
         disabled = [
             (assignment_id, plan_id)
@@ -207,7 +214,9 @@ class UserSync:
         ]
         if disabled:
             columns = ("assignment_id", "service_plan_id")
-            insert_rows(self.connection, assignment_disabled_plans, columns, disabled)
+            insert_rows(
+                self.connection, assignment_disabled_plans, columns, disabled, repeating=columns[1:]
+            )
 
     def finish(self) -> None:
         """Users the export no longer lists are deleted; assignments it no longer lists close."""
@@ -223,10 +232,9 @@ class UserSync:
 
 def assigned_at(user: SpooledUser, plans: frozenset[int]) -> datetime | None:
     """The earliest date among the user's assigned plans that are `plans`."""
-    if not plans:
-        return None
-    earliest = min((when for plan, when in user.plan_dates if plan in plans), default=None)
-    return None if earliest is None else utc_datetime(earliest)
+    dates = user.plan_dates
+    held = plans.intersection(dates)  # both sides in C: a user holds some dozens of plans
+    return utc_datetime(min(map(dates.__getitem__, held))) if held else None
 
 
 @lru_cache(maxsize=4096)
