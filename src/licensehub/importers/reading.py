@@ -12,6 +12,7 @@ from typing import Any
 import ijson
 
 from licensehub.importers.base import InvalidImport, Progress, SourceFile
+from licensehub.importers.csv_split import CsvRows
 
 READ_CHUNK = 1 << 20  # bytes the progress bar is told of at a time: a call each
 
@@ -52,21 +53,21 @@ def csv_columns(
     a million rows. The header must have the `required` ones, and none of `columns` twice
     (which of the two to read cannot be told); a column it lacks, and a value a short row
     lacks, read as ""."""
-    with csv_reader(source, progress, required, distinct=columns) as (reader, header):
+    with csv_reader(source, progress, required, distinct=columns) as (rows, header):
         width = len(header)
         # A column the header lacks points one past its end, where each row is padded with "".
         pick = picker([header.index(name) if name in header else width for name in columns])
         padded = width + (not set(columns) <= set(header))
-        for row in reader:
+        for line, row in rows:
             # The usual row is full and its first value not blank: two cheap tests. The rest
             # may be blank, short or too long (checked_row).
             if len(row) != width or not row[0].strip():
-                if (checked := checked_row(source, reader, row, width)) is None:
+                if (checked := checked_row(source, line, row, width)) is None:
                     continue
                 row = checked
             if len(row) < padded:
                 row += [""] * (padded - len(row))
-            yield reader.line_num, pick(row)
+            yield line, pick(row)
 
 
 def picker(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
@@ -82,20 +83,20 @@ def csv_lines(
 ) -> Iterator[tuple[int, list[str], list[str]]]:
     """(line number, cleaned header, row) of each row that is not blank. The header must
     have the `required` columns, each once (which of two to read cannot be told)."""
-    with csv_reader(source, progress, required, distinct=required) as (reader, header):
-        for row in reader:
-            if (checked := checked_row(source, reader, row, len(header))) is not None:
-                yield reader.line_num, header, checked
+    with csv_reader(source, progress, required, distinct=required) as (rows, header):
+        for line, row in rows:
+            if (checked := checked_row(source, line, row, len(header))) is not None:
+                yield line, header, checked
 
 
-def checked_row(source: SourceFile, reader: Any, row: list[str], width: int) -> list[str] | None:
+def checked_row(source: SourceFile, line: int, row: list[str], width: int) -> list[str] | None:
     """The row, None if it is blank; refused if it has values past the header's columns."""
     if not "".join(row).strip():
         return None
     if len(row) > width and "".join(row[width:]).strip():
         raise InvalidImport(
             source.name,
-            f"line {reader.line_num}",
+            f"line {line}",
             f"{len(row)} fields where the header has {width}",
         )
     return row
@@ -104,15 +105,16 @@ def checked_row(source: SourceFile, reader: Any, row: list[str], width: int) -> 
 @contextmanager
 def csv_reader(
     source: SourceFile, progress: Progress, required: tuple[str, ...], distinct: tuple[str, ...]
-) -> Iterator[tuple[Any, list[str]]]:
-    """The file's csv reader, past its cleaned header (checked for the `required` columns,
+) -> Iterator[tuple[Iterator[tuple[int, list[str]]], list[str]]]:
+    """The file's (line, row)s, past its cleaned header (checked for the `required` columns,
     and the `distinct` ones at most once each); a row it cannot decode is refused with its
     line."""
     with source.path.open("rb") as raw:
         counted = io.BufferedReader(CountingReader(raw, progress), buffer_size=READ_CHUNK)
-        reader = csv.reader(io.TextIOWrapper(counted, encoding="utf-8-sig", newline=""))
+        text = CsvRows(io.TextIOWrapper(counted, encoding="utf-8-sig", newline=""))
+        rows = iter(text)
         try:
-            header = [clean(name) for name in next(reader)]
+            header = [clean(name) for name in next(rows)[1]]
         except StopIteration:
             raise InvalidImport(source.name, None, "the file is empty") from None
         except (UnicodeDecodeError, csv.Error) as exc:
@@ -128,13 +130,13 @@ def csv_reader(
                 source.name, "line 1", f"column(s) named more than once: {', '.join(repeated)}"
             )
         try:
-            yield reader, header
+            yield rows, header
         except UnicodeDecodeError as exc:
             raise InvalidImport(
-                source.name, f"line {reader.line_num + 1}", f"not UTF-8 ({exc})"
+                source.name, f"line {text.line_num + 1}", f"not UTF-8 ({exc})"
             ) from None
         except csv.Error as exc:
-            raise InvalidImport(source.name, f"line {reader.line_num}", str(exc)) from None
+            raise InvalidImport(source.name, f"line {text.line_num}", str(exc)) from None
 
 
 def json_items(source: SourceFile, progress: Progress, prefix: str) -> Iterator[tuple[str, Any]]:
