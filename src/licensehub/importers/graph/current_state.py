@@ -1,14 +1,15 @@
 """The tenant's current users and assignments, read up front in two queries.
 
-This is what an import holds in memory: one small entry per user and per assignment, with
-equal SKU ids and disabled-plan sets shared, so memory grows with the tenant, never the files."""
+This is what an import holds in memory: one small entry per user and per assignment, SKUs and
+disabled-plan sets as the spool's numbers, so memory grows with the tenant, never the files."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from itertools import groupby
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import Connection, select
 
@@ -25,7 +26,7 @@ class KnownUser(NamedTuple):
 
 class Held(NamedTuple):
     assignment_id: int
-    disabled: frozenset[uuid.UUID]
+    disabled: int  # the disabled-plan set's number
 
 
 def load_users(connection: Connection, tenant: int) -> dict[int, KnownUser]:
@@ -40,8 +41,14 @@ def load_users(connection: Connection, tenant: int) -> dict[int, KnownUser]:
     }
 
 
-def load_assignments(connection: Connection, tenant: int) -> dict[tuple[int, uuid.UUID], Held]:
-    """The tenant's current assignments; equal SKU ids and disabled sets share one object."""
+def load_assignments(
+    connection: Connection,
+    tenant: int,
+    sku_number: Callable[[uuid.UUID], int],
+    set_number: Callable[[frozenset[uuid.UUID]], int],
+) -> dict[tuple[int, int], Held]:
+    """The tenant's current assignments, by (user row id, SKU number): numbered as the spool
+    numbers the export's, so that the two compare as ints, not UUIDs hashed in Python."""
     la, adp = license_assignments.c, assignment_disabled_plans.c
     query = (
         select(la.id, la.user_id, la.sku_id, adp.service_plan_id)
@@ -49,12 +56,10 @@ def load_assignments(connection: Connection, tenant: int) -> dict[tuple[int, uui
         .where(la.tenant_id == tenant, la.valid_to.is_(None))
         .order_by(la.id)
     )
-    shared: dict[Any, Any] = {}
     held = {}
     for (assignment_id, user_id, sku_id), rows in groupby(
         connection.execute(query), itemgetter(0, 1, 2)
     ):
         plans = frozenset(row.service_plan_id for row in rows if row.service_plan_id is not None)
-        key = (user_id, shared.setdefault(sku_id, sku_id))
-        held[key] = Held(assignment_id, shared.setdefault(plans, plans))
+        held[(user_id, sku_number(sku_id))] = Held(assignment_id, set_number(plans))
     return held

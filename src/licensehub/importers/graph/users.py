@@ -30,7 +30,7 @@ from licensehub.ledger.tables import assignment_disabled_plans, license_assignme
 
 ANALYZE_AFTER = 1000  # rows added to a table before PostgreSQL gets fresh statistics
 
-NewAssignment = tuple[frozenset[uuid.UUID], datetime | None]  # disabled plans, assigned_at
+NewAssignment = tuple[int, datetime | None]  # disabled plans' number, assigned_at
 USER_COLUMNS = ("id", "object_id", "user_principal_name", "display_name", "account_enabled")
 ASSIGNMENT_COLUMNS = ("id", "user_id", "sku_id", "assigned_at")
 
@@ -49,7 +49,7 @@ def replace_users(
         tenant,
         now,
         users=load_users(connection, tenant),
-        held=load_assignments(connection, tenant),
+        held=load_assignments(connection, tenant, spool.ids.number, spool.plan_sets.number),
         ids=spool.ids.values,
         plan_sets=spool.plan_sets.values,
         links={sku: frozenset(plans) for sku, plans in links.items()},
@@ -71,7 +71,7 @@ class UserSync:
     tenant: int
     now: datetime
     users: dict[int, KnownUser]  # by object id's int
-    held: dict[tuple[int, uuid.UUID], Held]  # (user row id, SKU) -> current assignment
+    held: dict[tuple[int, int], Held]  # (user row id, SKU number) -> current assignment
     ids: list[uuid.UUID]  # the SKU and plan ids the spool numbered
     plan_sets: list[frozenset[uuid.UUID]]  # the disabled-plan sets it numbered
     links: dict[int, frozenset[int]]  # SKU -> its plans, numbered, for assigned_at
@@ -144,20 +144,19 @@ class UserSync:
         self.counts.updated += len(rows)
 
     def sync_assignments(self, batch: list[SpooledUser], row_ids: dict[int, int]) -> None:
-        new: dict[tuple[int, uuid.UUID], NewAssignment] = {}  # (user row id, SKU) ->
-        replaced: dict[tuple[int, uuid.UUID], int] = {}  # -> the version it replaces
-        ids, plan_sets = self.ids, self.plan_sets
+        new: dict[tuple[int, int], NewAssignment] = {}  # (user row id, SKU number) ->
+        replaced: dict[tuple[int, int], int] = {}  # -> the version it replaces
+        held = self.held
         for user in batch:
             row_id = row_ids[user.object_id]
             owned = self.owned_plans(tuple(sku for sku, _ in user.licenses))
             for sku, off in user.licenses:
-                sku_id, disabled = ids[sku], plan_sets[off]
-                found = self.held.pop((row_id, sku_id), None)
-                if found is not None and found.disabled == disabled:
+                found = held.pop((row_id, sku), None)
+                if found is not None and found.disabled == off:
                     continue
                 if found is not None:
-                    replaced[(row_id, sku_id)] = found.assignment_id
-                new[(row_id, sku_id)] = disabled, assigned_at(user, owned[sku])
+                    replaced[(row_id, sku)] = found.assignment_id
+                new[(row_id, sku)] = off, assigned_at(user, owned[sku])
         self.counts.updated += len(replaced)
         self.counts.created += len(new) - len(replaced)
         carried = self.assigned_dates(replaced.values())
@@ -187,13 +186,13 @@ class UserSync:
             dates.update({row.id: row.assigned_at for row in self.connection.execute(query)})
         return dates
 
-    def insert_assignments(self, new: dict[tuple[int, uuid.UUID], NewAssignment]) -> None:
+    def insert_assignments(self, new: dict[tuple[int, int], NewAssignment]) -> None:
         if not new:
             return
-        ids = self.assignment_ids.take(len(new))
+        ids, sku_ids, plan_sets = self.assignment_ids.take(len(new)), self.ids, self.plan_sets
         rows = [
-            (assignment_id, user_id, sku_id, assigned_at)
-            for assignment_id, ((user_id, sku_id), (_, assigned_at)) in zip(
+            (assignment_id, user_id, sku_ids[sku], assigned_at)
+            for assignment_id, ((user_id, sku), (_, assigned_at)) in zip(
                 ids, new.items(), strict=True
             )
         ]
@@ -209,8 +208,8 @@ class UserSync:
         self.grew(license_assignments, len(rows))
         disabled = [
             (assignment_id, plan_id)
-            for assignment_id, (plans, _) in zip(ids, new.values(), strict=True)
-            for plan_id in plans
+            for assignment_id, (off, _) in zip(ids, new.values(), strict=True)
+            for plan_id in plan_sets[off]
         ]
         if disabled:
             columns = ("assignment_id", "service_plan_id")
