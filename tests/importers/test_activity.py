@@ -29,6 +29,7 @@ from licensehub.importers.base import (
     InvalidImport,
     NoProgress,
 )
+from licensehub.importers.runner import run_import
 from licensehub.ledger.tables import (
     license_usage,
     service_plans,
@@ -434,3 +435,21 @@ def test_a_request_without_tenant_or_with_an_unknown_period_is_refused(
         IMPORTER.check(
             make_request("activity", report, tenant=uuid.uuid4(), period="D14"), NoProgress()
         )
+
+
+def test_the_progress_bar_ends_full(
+    demo_engine: Engine, make_request: RequestFactory, tmp_path: Path
+) -> None:
+    """The runner's bar counts each file twice (check, then writes); a report's writes read
+    nothing again, so the runner fills the second half when they are done."""
+    demo = demo_tenant(demo_engine)
+    report = tmp_path / "report.csv"
+    generate(report, demo, 300)
+    advanced: list[int] = []
+
+    class Bar:
+        def advance(self, nbytes: int) -> None:
+            advanced.append(nbytes)
+
+    run_import(demo_engine, make_request("activity", report, tenant=demo.tenant), "test", Bar())
+    assert sum(advanced) == 2 * report.stat().st_size

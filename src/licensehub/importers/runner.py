@@ -135,15 +135,19 @@ def run_import(
     all. Failures are recorded too, in a transaction of their own."""
     importer = importer_for(request.kind)
     content = digest(request)
+    counted = CountedProgress(progress)
     try:
         with heap_frozen():
-            checked = importer.check(request, progress)
+            checked = importer.check(request, counted)
             try:
                 with write_transaction(engine) as connection:
-                    counts = importer.apply(connection, request, checked, progress)
+                    counts = importer.apply(connection, request, checked, counted)
             finally:
                 if (close := getattr(checked, "close", None)) is not None:
                     close()
+        # Most importers write what check() counted without reading the files again: the
+        # writes' half of the bar is done when apply() is.
+        counted.advance(max(0, 2 * sum(source.size for source in request.files) - counted.bytes))
     except (InvalidImport, ImportRefused) as exc:
         raise ImportFailed(
             record(engine, request, actor, content, Counts(), str(exc)), exc
@@ -182,9 +186,20 @@ def heap_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
+class CountedProgress:
+    """Passes each advance on, and counts the bytes."""
+
+    def __init__(self, progress: ProgressSink) -> None:
+        self.progress, self.bytes = progress, 0
+
+    def advance(self, nbytes: int) -> None:
+        self.bytes += nbytes
+        self.progress.advance(nbytes)
+
+
 class BarProgress:
     """A rich progress bar over the bytes read. Its total counts every file twice: once for
-    the check, once for the writes (which advance it as they go, or all at once)."""
+    the check, once for the writes (which advance it as they go, or the runner at their end)."""
 
     def __init__(self, bar: Progress, task: int) -> None:
         self.bar, self.task = bar, task
