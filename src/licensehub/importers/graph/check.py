@@ -24,6 +24,7 @@ from licensehub.importers.graph.formats import (
     parse_user,
 )
 from licensehub.importers.graph.spool import UserSpool
+from licensehub.importers.graph.usual_users import UsualUsers
 from licensehub.importers.reading import json_items
 
 
@@ -51,10 +52,11 @@ class Scan:
     user_files: list[SourceFile] = field(default_factory=list)
     users: UserSpool = field(default_factory=UserSpool)
     user_ids: set[int] = field(default_factory=set)  # uuid.int, for duplicates across pages
-    held_skus: set[uuid.UUID] = field(default_factory=set)
-    disabled_plans: set[uuid.UUID] = field(default_factory=set)
     domains: Counter[str] = field(default_factory=Counter)
     read: int = 0
+
+    def __post_init__(self) -> None:
+        self.usual = UsualUsers(self.users)
 
     def read_skus(self, source: SourceFile, progress: Progress) -> None:
         self.skus = {} if self.skus is None else self.skus
@@ -72,15 +74,18 @@ class Scan:
 
     def read_users(self, source: SourceFile, progress: Progress) -> None:
         self.user_files.append(source)
+        read_usual, user_ids, domains = self.usual.read, self.user_ids, self.domains
         for path, item in json_items(source, self.users.counting(progress), "value.item"):
-            user = parse_user(Fields(item, source.name, path))
-            if user.object_id.int in self.user_ids:
-                raise InvalidImport(source.name, f"{path}.id", f"user {user.object_id} twice")
-            self.user_ids.add(user.object_id.int)
-            self.held_skus.update(user.licenses)
-            for disabled in user.licenses.values():
-                self.disabled_plans.update(disabled)
-            self.domains[user.upn.rpartition("@")[2].lower()] += 1
+            user = read_usual(item)
+            if user is None:  # not a usual one: read it member by member
+                user = self.users.numbered(parse_user(Fields(item, source.name, path)))
+            object_id, upn = user[0], user[1]
+            if object_id in user_ids:
+                raise InvalidImport(
+                    source.name, f"{path}.id", f"user {uuid.UUID(int=object_id)} twice"
+                )
+            user_ids.add(object_id)
+            domains[upn.rpartition("@")[2].lower()] += 1
             self.users.add(user)
             self.read += 1
 
@@ -97,8 +102,8 @@ class Scan:
             skus=None if self.skus is None else list(self.skus.values()),
             user_files=self.user_files,
             users=self.users,
-            held_skus=self.held_skus,
-            disabled_plans=self.disabled_plans,
+            held_skus=set(self.users.skus.values),
+            disabled_plans=set().union(*self.users.plan_sets.values),
             domain=top[0][:256] if top else None,
             read=self.read,
         )

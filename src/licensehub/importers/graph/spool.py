@@ -15,7 +15,7 @@ import tempfile
 import uuid
 import weakref
 from collections.abc import Hashable, Iterator
-from typing import IO, Generic, NamedTuple, TypeVar
+from typing import IO, Any, Generic, NamedTuple, TypeVar
 
 from licensehub.importers.base import Progress
 from licensehub.importers.graph.formats import GraphUser
@@ -56,23 +56,27 @@ class UserSpool:
         self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (open until apply() ends)
         # Closed by close(), or when the spool is dropped (a check() whose apply never ran).
         self.close = weakref.finalize(self, self.file.close)
-        self.ids: Numbered[uuid.UUID] = Numbered()  # SKUs and plans
+        self.skus: Numbered[uuid.UUID] = Numbered()
+        self.plans: Numbered[uuid.UUID] = Numbered()
         self.plan_sets: Numbered[frozenset[uuid.UUID]] = Numbered()
         self.pending: list[tuple[object, ...]] = []
         self.read_bytes = 0  # of the files, while the pending users were read
 
-    def add(self, user: GraphUser) -> None:
-        number, plans = self.ids.number, self.plan_sets.number
-        self.pending.append(
-            (
-                user.object_id.int,
-                user.upn,
-                user.display_name,
-                user.enabled,
-                tuple([(number(sku), plans(off)) for sku, off in user.licenses.items()]),
-                {number(plan): when for plan, when in user.plan_dates.items()},
-            )
+    def numbered(self, user: GraphUser) -> tuple[Any, ...]:
+        """The user in the spool's form (SpooledUser's fields), numbered by this spool."""
+        sku, plans, plan_set = self.skus.number, self.plans.number, self.plan_sets.number
+        return (
+            user.object_id.int,
+            user.upn,
+            user.display_name,
+            user.enabled,
+            tuple([(sku(sku_id), plan_set(off)) for sku_id, off in user.licenses.items()]),
+            {plans(plan): when for plan, when in user.plan_dates.items()},
         )
+
+    def add(self, user: tuple[Any, ...]) -> None:
+        """A user in the spool's form, numbered by this spool."""
+        self.pending.append(user)
         if len(self.pending) >= BATCH:
             self.flush()
 

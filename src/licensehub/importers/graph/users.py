@@ -39,18 +39,18 @@ def replace_users(
     connection: Connection, tenant: int, checked: Checked, now: datetime, progress: Progress
 ) -> Counts:
     spool = checked.users
-    numbers = spool.ids.numbers
+    plan_numbers = spool.plans.numbers
     links: dict[int, set[int]] = {}  # in the spool's numbers: plans no user holds are left out
     for sku_id, plan_id in links_of(connection, checked.held_skus):
-        if (plan := numbers.get(plan_id)) is not None:
-            links.setdefault(numbers[sku_id], set()).add(plan)
+        if (plan := plan_numbers.get(plan_id)) is not None:
+            links.setdefault(spool.skus.numbers[sku_id], set()).add(plan)
     sync = UserSync(
         connection,
         tenant,
         now,
         users=load_users(connection, tenant),
-        held=load_assignments(connection, tenant, spool.ids.number, spool.plan_sets.number),
-        ids=spool.ids.values,
+        held=load_assignments(connection, tenant, spool.skus.number, spool.plan_sets.number),
+        sku_ids=spool.skus.values,
         plan_sets=spool.plan_sets.values,
         links={sku: frozenset(plans) for sku, plans in links.items()},
         user_ids=RowIds(connection, users),
@@ -72,7 +72,7 @@ class UserSync:
     now: datetime
     users: dict[int, KnownUser]  # by object id's int
     held: dict[tuple[int, int], Held]  # (user row id, SKU number) -> current assignment
-    ids: list[uuid.UUID]  # the SKU and plan ids the spool numbered
+    sku_ids: list[uuid.UUID]  # the SKUs the spool numbered
     plan_sets: list[frozenset[uuid.UUID]]  # the disabled-plan sets it numbered
     links: dict[int, frozenset[int]]  # SKU -> its plans, numbered, for assigned_at
     user_ids: RowIds
@@ -189,7 +189,7 @@ class UserSync:
     def insert_assignments(self, new: dict[tuple[int, int], NewAssignment]) -> None:
         if not new:
             return
-        ids, sku_ids, plan_sets = self.assignment_ids.take(len(new)), self.ids, self.plan_sets
+        ids, sku_ids, plan_sets = self.assignment_ids.take(len(new)), self.sku_ids, self.plan_sets
         rows = [
             (assignment_id, user_id, sku_ids[sku], assigned_at)
             for assignment_id, ((user_id, sku), (_, assigned_at)) in zip(
