@@ -10,6 +10,7 @@ from operator import itemgetter
 from typing import Any
 
 import ijson
+import orjson
 
 from licensehub.importers.base import InvalidImport, Progress, SourceFile
 from licensehub.importers.csv_split import CsvRows
@@ -141,16 +142,65 @@ def csv_reader(
 
 def json_items(source: SourceFile, progress: Progress, prefix: str) -> Iterator[tuple[str, Any]]:
     """(JSON path, item) for each member of the array at `prefix` (ijson's notation, e.g.
-    "value.item"), streamed. A leading BOM or whitespace is fine."""
-    array = "" if prefix == "item" else prefix.removesuffix(".item")  # "item": a top-level array
+    "value.item"). A leading BOM or whitespace is fine."""
+    array, where = array_at(prefix)
+    whole = whole_file_items(source, array)
+    if whole is None:
+        yield from streamed_items(source, progress, prefix)
+        return
+    progress.advance(source.size)
+    for index, item in enumerate(whole):
+        yield f"{where}[{index}]", item
+
+
+def streamed_items(
+    source: SourceFile, progress: Progress, prefix: str
+) -> Iterator[tuple[str, Any]]:
+    """json_items, read as a stream: memory stays bounded by an item."""
+    _, where = array_at(prefix)
     with source.path.open("rb") as raw:
         stream = io.BufferedReader(CountingReader(raw, progress))
-        if stream.peek(3)[:3] == b"\xef\xbb\xbf":
+        if stream.peek(3)[:3] == BOM:
             stream.read(3)
         index = -1
         try:
             for index, item in enumerate(ijson.items(stream, prefix, use_float=True)):
-                yield f"$.{array}[{index}]" if array else f"$[{index}]", item
+                yield f"{where}[{index}]", item
         except ijson.JSONError as exc:
-            where = (f"$.{array}" if array else "$") + f"[{index + 1}]" if index >= 0 else "$"
-            raise InvalidImport(source.name, where, f"not valid JSON ({exc})") from None
+            at = f"{where}[{index + 1}]" if index >= 0 else "$"
+            raise InvalidImport(source.name, at, f"not valid JSON ({exc})") from None
+
+
+def array_at(prefix: str) -> tuple[str, str]:
+    """The member of the top object the items are in ("" for a top-level array, ijson's "item"),
+    and its JSON path."""
+    array = "" if prefix == "item" else prefix.removesuffix(".item")
+    return array, f"$.{array}" if array else "$"
+
+
+# A page of a vendor's list (Graph's 999 users, ~1 MB) is decoded at once by orjson: a 100,000
+# user export is checked in 1.1 s instead of 1.4 s through ijson. Python's objects take ~3x the
+# file's bytes, so larger files are streamed. ijson stays the reference: a file orjson refuses
+# goes to it, which says what is wrong and where. The two read every document alike but for
+# integers past 64 bits: ijson refuses the file, orjson reads them (past 2**64 as floats), and
+# the fields that read numbers refuse them there.
+WHOLE_FILE = 8 << 20
+BOM = b"\xef\xbb\xbf"
+
+
+def whole_file_items(source: SourceFile, array: str) -> list[Any] | None:
+    """The members of the array at `array` ("" for the top level, else a member of the top
+    object), or None when the file is to be streamed instead."""
+    if source.size > WHOLE_FILE:
+        return None
+    data = source.path.read_bytes().removeprefix(BOM)
+    # Of two members of one name, orjson keeps the last; ijson reads the items of both.
+    if array and data.count(b'"%s"' % array.encode()) != 1:
+        return None
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if array:
+        document = document.get(array) if type(document) is dict else None
+    return document if type(document) is list else None
