@@ -400,7 +400,8 @@ def test_a_dropped_stream_ends_its_transaction(
     turn = Turn(demo_engine)
     with ExitStack() as transaction:
         ledger = transaction.enter_context(turn.reading(snapshot=True))
-        chunks = analytics.stream(transaction.pop_all(), ledger, usage.page(scope, query), 1, None)
+        page, values = usage.page(scope, query), usage.parameters(scope, query)
+        chunks = analytics.stream(transaction.pop_all(), ledger, page, values, 1, None)
     for _ in range(read):
         assert next(chunks)
     assert demo_engine.pool.checkedout() == 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, select, true
 
 from licensehub.auth.principals import Principal
 from licensehub.ledger.tables import tenants
@@ -29,6 +29,28 @@ class TenantScope:
         visible = select(tenants.c.id).where(tenants.c.partner_id == principal.partner_id)
         return tenant_column.in_(visible)  # type: ignore[no-any-return]
 
+    @property
+    def scope_id(self) -> int | None:
+        """The value of SCOPE_ID in restriction()'s condition: the customer's tenant or the
+        partner (an operator's condition has none)."""
+        principal = self.principal
+        return principal.tenant_id if principal.kind == "customer" else principal.partner_id
+
     def tenants(self) -> Select[Any]:
         """The tenants the principal may see: the starting point of every tenant query."""
         return select(tenants).where(self.restrict(tenants.c.id))
+
+
+SCOPE_ID = "scope_id"
+
+
+def restriction(kind: str, tenant_column: Any) -> ColumnElement[bool]:
+    """TenantScope.restrict's condition for any principal of `kind`, its id left as the bound
+    parameter SCOPE_ID (give it TenantScope.scope_id): a statement built with it once serves
+    every principal of the kind, without being built, keyed and looked up again per request."""
+    if kind == "operator":
+        return true()
+    if kind == "customer":
+        return tenant_column == bindparam(SCOPE_ID)  # type: ignore[no-any-return]
+    visible = select(tenants.c.id).where(tenants.c.partner_id == bindparam(SCOPE_ID))
+    return tenant_column.in_(visible)  # type: ignore[no-any-return]

@@ -91,6 +91,7 @@ def stream(
     transaction: ExitStack,
     ledger: Connection,
     statement: Select[Any],
+    values: dict[str, Any],
     total: int,
     next_link: str | None,
 ) -> Iterator[bytes]:
@@ -100,7 +101,7 @@ def stream(
     collected). A stream dropped halfway, as by a client that went away, closes its cursor
     before the transaction ends."""
     options = {"stream_results": True, "yield_per": STREAM_BATCH}
-    with transaction, ledger.execute(statement, execution_options=options) as result:
+    with transaction, ledger.execute(statement, values, execution_options=options) as result:
         yield from body(result.partitions(), total, next_link)
 
 
@@ -153,10 +154,15 @@ def license_usage(
         if min(limit, total - skip) > STREAM_BATCH:
             # The stream takes the open transaction over and ends it.
             chunks = stream(
-                transaction.pop_all(), ledger, usage.page(scope, query), total, next_link
+                transaction.pop_all(),
+                ledger,
+                usage.page(scope, query),
+                usage.parameters(scope, query),
+                total,
+                next_link,
             )
             return StreamingResponse(chunks, media_type=JSON_UTF8)
         # A page of one batch is read at once: streaming it would cost a trip to the thread
         # pool for every chunk.
-        rows = ledger.execute(usage.page(scope, query)).all()
+        rows = ledger.execute(usage.page(scope, query), usage.parameters(scope, query)).all()
     return Response(b"".join(body([rows], total, next_link)), media_type=JSON_UTF8)

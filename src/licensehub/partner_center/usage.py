@@ -5,11 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Connection, Select, cast, func, select, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Date,
+    Integer,
+    Select,
+    bindparam,
+    cast,
+    func,
+    select,
+    true,
+)
 
-from licensehub.auth.tenant_scope import TenantScope
+from licensehub.auth.tenant_scope import SCOPE_ID, TenantScope, restriction
 from licensehub.ledger.tables import license_usage, tenants
 from licensehub.partner_center.filters import Expr, to_sql
 from licensehub.partner_center.json_rows import DateTimeText, GuidText, JsonObject
@@ -46,6 +59,23 @@ class UsageQuery:
     skip: int
 
 
+# The statements below take the query's values and the principal's id as bound parameters, so
+# that one built for a kind of principal and a query's shape serves every request of that
+# shape: built, keyed and looked up in SQLAlchemy's cache of compiled SQL once, not per request.
+DAY, TOP, SKIP = (
+    bindparam("day", type_=Date),
+    bindparam("top", type_=Integer),
+    bindparam("skip", type_=Integer),
+)
+NEWEST = func.max(license_usage.c.processed_date)
+NEWEST_OF_ALL = select(NEWEST)
+
+
+def parameters(scope: TenantScope, query: UsageQuery) -> dict[str, Any]:
+    """The values of a query's statements (page(), count())."""
+    return {"day": query.day, SCOPE_ID: scope.scope_id, "top": query.top, "skip": query.skip}
+
+
 def latest_date(connection: Connection, scope: TenantScope) -> date | None:
     """The newest processing date among the rows the principal may see (before any filter).
 
@@ -54,28 +84,34 @@ def latest_date(connection: Connection, scope: TenantScope) -> date | None:
     together: one more probe of that index. Else it is the newest of each visible tenant's
     newest, each one probe of the (tenant, date) index, as many probes as tenants: a max over
     the partner's rows would read all of them, two years of them at a large partner."""
-    newest = func.max(license_usage.c.processed_date)
-    overall: date | None = connection.execute(select(newest)).scalar()
+    overall: date | None = connection.execute(NEWEST_OF_ALL).scalar()
     if overall is None or scope.principal.kind == "operator":
         return overall
-    on_it = select(license_usage.c.id).where(
-        license_usage.c.processed_date == overall, scope.restrict(license_usage.c.tenant_id)
-    )
-    if connection.execute(select(on_it.exists())).scalar():
+    on_it = rows_on_day(scope.principal.kind)
+    if connection.execute(on_it, {"day": overall, SCOPE_ID: scope.scope_id}).scalar():
         return overall
     visible = scope.tenants().subquery()
-    per_tenant = select(newest).where(license_usage.c.tenant_id == visible.c.id).scalar_subquery()
+    per_tenant = select(NEWEST).where(license_usage.c.tenant_id == visible.c.id).scalar_subquery()
     found: date | None = connection.execute(
         select(func.max(per_tenant)).select_from(visible)
     ).scalar()
     return found
 
 
-def conditions(scope: TenantScope, query: UsageQuery) -> list[ColumnElement[bool]]:
+@lru_cache(maxsize=8)
+def rows_on_day(kind: str) -> Select[Any]:
+    """Whether a principal of `kind` may see any row of the day."""
+    on_it = select(license_usage.c.id).where(
+        license_usage.c.processed_date == DAY, restriction(kind, license_usage.c.tenant_id)
+    )
+    return select(on_it.exists())
+
+
+def conditions(kind: str, filter: Expr | None) -> list[ColumnElement[bool]]:
     return [
-        license_usage.c.processed_date == query.day,
-        scope.restrict(license_usage.c.tenant_id),
-        to_sql(query.filter, COLUMNS) if query.filter is not None else true(),
+        license_usage.c.processed_date == DAY,
+        restriction(kind, license_usage.c.tenant_id),
+        to_sql(filter, COLUMNS) if filter is not None else true(),
     ]
 
 
@@ -86,14 +122,26 @@ def wire(field: str) -> ColumnElement[Any]:
 
 
 def page(scope: TenantScope, query: UsageQuery) -> Select[Any]:
-    """The page's rows, each one JSON object as text (see json_rows). The page's table says
-    licensesActive, its example licenseActive: both are served."""
-    where = conditions(scope, query)
-    if query.groupby:
+    """The page's rows, each one JSON object as text (see json_rows), for parameters(). The
+    page's table says licensesActive, its example licenseActive: both are served."""
+    kind = scope.principal.kind
+    if query.filter is None:  # a filter's values are in its SQL: built for each request
+        return unfiltered_page(kind, query.groupby)
+    return page_of(kind, query.filter, query.groupby)
+
+
+@lru_cache(maxsize=256)
+def unfiltered_page(kind: str, groupby: tuple[str, ...]) -> Select[Any]:
+    return page_of(kind, None, groupby)
+
+
+def page_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Select[Any]:
+    where = conditions(kind, filter)
+    if groupby:
         # PostgreSQL sums bigints as numeric: back to a whole number for JSON.
         active = cast(func.sum(license_usage.c.licenses_active), BigInteger)
         qualified = cast(func.sum(license_usage.c.licenses_qualified), BigInteger)
-        fields = {field: wire(field) for field in query.groupby}
+        fields = {field: wire(field) for field in groupby}
         statement = (
             select(
                 JsonObject(
@@ -104,8 +152,8 @@ def page(scope: TenantScope, query: UsageQuery) -> Select[Any]:
             )
             .select_from(usage_with_tenant)
             .where(*where)
-            .group_by(*(COLUMNS[field] for field in query.groupby))
-            .order_by(*(COLUMNS[field] for field in query.groupby))
+            .group_by(*(COLUMNS[field] for field in groupby))
+            .order_by(*(COLUMNS[field] for field in groupby))
         )
     else:
         row: dict[str, ColumnElement[Any]] = {
@@ -123,20 +171,33 @@ def page(scope: TenantScope, query: UsageQuery) -> Select[Any]:
             .where(*where)
             .order_by(*ROW_ORDER)
         )
-    return statement.limit(query.top).offset(query.skip)
+    return statement.limit(TOP).offset(SKIP)
 
 
 def count(connection: Connection, scope: TenantScope, query: UsageQuery) -> int:
-    where = conditions(scope, query)
-    if query.groupby:
+    kind = scope.principal.kind
+    statement = (
+        unfiltered_count(kind, query.groupby)
+        if query.filter is None
+        else count_of(kind, query.filter, query.groupby)
+    )
+    return int(connection.execute(statement, parameters(scope, query)).scalar_one())
+
+
+@lru_cache(maxsize=256)
+def unfiltered_count(kind: str, groupby: tuple[str, ...]) -> Select[Any]:
+    return count_of(kind, None, groupby)
+
+
+def count_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Select[Any]:
+    where = conditions(kind, filter)
+    if groupby:
         groups = (
-            select(*(COLUMNS[field] for field in query.groupby))
+            select(*(COLUMNS[field] for field in groupby))
             .select_from(usage_with_tenant)
             .where(*where)
-            .group_by(*(COLUMNS[field] for field in query.groupby))
+            .group_by(*(COLUMNS[field] for field in groupby))
             .subquery()
         )
-        statement = select(func.count()).select_from(groups)
-    else:
-        statement = select(func.count()).select_from(usage_with_tenant).where(*where)
-    return int(connection.execute(statement).scalar_one())
+        return select(func.count()).select_from(groups)
+    return select(func.count()).select_from(usage_with_tenant).where(*where)
