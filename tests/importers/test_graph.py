@@ -26,7 +26,7 @@ from licensehub.importers.base import (
     NoProgress,
 )
 from licensehub.importers.graph import IMPORTER, KIND, spool
-from licensehub.importers.runner import ImportFailed, run_import
+from licensehub.importers.runner import ImportFailed, heap_frozen, run_import
 from licensehub.ledger.database import make_engine
 from licensehub.ledger.tables import (
     assignment_disabled_plans,
@@ -892,3 +892,14 @@ def test_the_collector_leaves_older_objects_alone_only_while_an_import_runs(
     assert gc.get_freeze_count() == 0
     assert len(frozen_during) == 3
     assert all(count > 0 for count in frozen_during)
+
+
+def test_overlapping_imports_give_the_heap_back_when_the_last_ends() -> None:
+    """The server runs imports in threads: one ending must not unfreeze another's heap."""
+    first, second = heap_frozen(), heap_frozen()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_freeze_count() > 0
+    second.__exit__(None, None, None)
+    assert gc.get_freeze_count() == 0

@@ -55,6 +55,10 @@ def test_a_decoded_page_reads_as_the_stream_reads_it(
     data = (b"\xef\xbb\xbf" if bom else b"") + json.dumps(page, ensure_ascii=ascii_only).encode()
     whole, streamed = both_ways(tmp_path / "page.json", data)
     assert whole == streamed
+    if data.count(b'"value"') == 1:  # unless an item has a member named "value" too
+        assert (
+            whole_file_items(SourceFile("page.json", tmp_path / "page.json"), "value") is not None
+        )
 
 
 @pytest.mark.parametrize(
@@ -67,6 +71,9 @@ def test_a_decoded_page_reads_as_the_stream_reads_it(
         b'{"value": ["\\ud800 alone"]}',  # ijson reads it as "?"
         b'{"value": ["\\ud83d\\ude00 paired"]}',
         b'{"value": [1], "value": [2]}',  # a member named twice
+        b'{"value": [1], "val\\u0075e": [2]}',  # and once spelled with an escape
+        b'{"valu\\u0065": [1, 2], "x": "\\u00e9"}',
+        b'{"value": [1, "\\u00e9", "\\u0000"]}',  # escapes, none of them in a name
         b'{"value": {"not": "an array"}}',
         b'[{"value": 1}]',  # a top-level array where an object is expected
         b'{"value": [1, 2]} trailing',

@@ -179,12 +179,13 @@ def array_at(prefix: str) -> tuple[str, str]:
 
 
 # A page of a vendor's list (Graph's 999 users, ~1 MB) is decoded at once by orjson: a 100,000
-# user export is checked in 1.1 s instead of 1.4 s through ijson. Python's objects take ~3x the
-# file's bytes, so larger files are streamed. ijson stays the reference: a file orjson refuses
-# goes to it, which says what is wrong and where. The two read every document alike but for
-# integers past 64 bits: ijson refuses the file, orjson reads them (past 2**64 as floats), and
-# the fields that read numbers refuse them there.
-WHOLE_FILE = 8 << 20
+# user export is checked in 1.1 s instead of 1.4 s through ijson. Larger files are streamed:
+# decoded whole, a file of small items can take 20x its bytes (2 MB of {} is ~50 MB of dicts).
+# ijson stays the reference: a file orjson refuses goes to it, which says what is wrong and
+# where. The two read every document alike but for integers past 64 bits, which ijson
+# refuses as not JSON and orjson reads (past 2**64 as floats): a number field refuses them
+# in range checks, a text field takes their digits.
+WHOLE_FILE = 2 << 20
 BOM = b"\xef\xbb\xbf"
 
 
@@ -194,8 +195,7 @@ def whole_file_items(source: SourceFile, array: str) -> list[Any] | None:
     if source.size > WHOLE_FILE:
         return None
     data = source.path.read_bytes().removeprefix(BOM)
-    # Of two members of one name, orjson keeps the last; ijson reads the items of both.
-    if array and data.count(b'"%s"' % array.encode()) != 1:
+    if array and not named_once(data, array):
         return None
     try:
         document = orjson.loads(data)
@@ -204,3 +204,15 @@ def whole_file_items(source: SourceFile, array: str) -> list[Any] | None:
     if array:
         document = document.get(array) if type(document) is dict else None
     return document if type(document) is list else None
+
+
+def named_once(data: bytes, array: str) -> bool:
+    """Whether no member but one can be named `array`. Of two members of one name, orjson
+    keeps the last and ijson reads the items of both; a name may also be spelled with
+    escapes ("val\\u0075e"), which only a file with a \\u00 escape can hold."""
+    if data.count(b'"%s"' % array.encode()) != 1:
+        return False
+    if b"\\u00" not in data:
+        return True
+    escapes = {form % ord(letter) for letter in array for form in (b"\\u%04x", b"\\u%04X")}
+    return not any(escape in data for escape in escapes)

@@ -83,7 +83,8 @@ def copy_rows(connection: Connection, statement: str, rows: list[tuple[Any, ...]
 
 def once_each(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """`process`, remembering what it made of each value: an aware datetime takes ~1.5 us to
-    convert, ~0.04 us to look up."""
+    convert, ~0.04 us to look up. Only for types whose equal values convert alike (UUIDs,
+    aware datetimes, text); not where they may differ (1 and True, Decimal 1.0 and 1.00)."""
     converted: dict[Any, Any] = {}
 
     def remembered(value: Any) -> Any:

@@ -12,7 +12,7 @@ import ijson
 
 from licensehub.importers.base import InvalidImport, NoProgress, SourceFile
 from licensehub.importers.graph.fields import Fields, as_guid, catalog_id, instant, short
-from licensehub.importers.reading import json_items
+from licensehub.importers.reading import streamed_items
 from licensehub.ledger.tables.seats import CAPABILITY_STATUSES
 
 SKUS_FILE, USERS_FILE = "subscribedSkus", "users"
@@ -52,7 +52,8 @@ def file_kind(source: SourceFile) -> str:
     context = odata_context(source)
     if context is not None:
         return kind_from_context(source, context)
-    for path, item in json_items(source, NoProgress(), "value.item"):
+    # Streamed: only the first item is read.
+    for path, item in streamed_items(source, NoProgress(), "value.item"):
         keys = item.keys() if isinstance(item, dict) else ()
         if "prepaidUnits" in keys:
             return SKUS_FILE

@@ -40,7 +40,7 @@ def replace_users(
 ) -> Counts:
     spool = checked.users
     plan_numbers = spool.plans.numbers
-    links: dict[int, set[int]] = {}  # in the spool's numbers: plans no user holds are left out
+    links: dict[int, set[int]] = {}  # in the spool's numbers: plans no user names are left out
     for sku_id, plan_id in links_of(connection, checked.held_skus):
         if (plan := plan_numbers.get(plan_id)) is not None:
             links.setdefault(spool.skus.numbers[sku_id], set()).add(plan)
