@@ -101,6 +101,25 @@ def test_repeating_columns_store_what_each_value_would_alone(engine: Engine) -> 
         insert_rows(connection, users, columns, naive, {"tenant_id": tenant}, repeating=columns[2:])
 
 
+def test_uuids_given_as_hex_read_back_as_the_same_uuids(engine: Engine) -> None:
+    tenant = add_tenant(engine)
+    ids = [uuid.uuid4(), uuid.UUID(int=1), uuid.UUID(int=2**128 - 1)]
+    rows = [(f"{guid.int:032x}", f"h{n}@x.example") for n, guid in enumerate(ids)]
+    columns = ("object_id", "user_principal_name")
+    with write_transaction(engine) as connection:
+        same = {"tenant_id": tenant, "created_at": NOW}
+        insert_rows(connection, users, columns, rows, same, hex_uuids=("object_id",))
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(users.c.object_id).order_by(users.c.user_principal_name)
+        ).scalars()
+        assert list(stored) == ids
+        found = connection.execute(select(users.c.id).where(users.c.object_id == ids[0]))
+        assert found.scalar_one() is not None  # compared as SQLAlchemy's own inserts compare
+    with pytest.raises(TypeError, match="not a UUID column"), engine.begin() as connection:
+        insert_rows(connection, users, columns, rows, hex_uuids=("user_principal_name",))
+
+
 def test_ids_taken_are_free_and_never_handed_out_twice(engine: Engine) -> None:
     tenant = add_tenant(engine)
     columns = ("id", "object_id", "user_principal_name")

@@ -103,11 +103,19 @@ class UserSync:
             return
         ids = self.user_ids.take(len(new))
         rows = [
-            (row_id, uuid.UUID(int=u.object_id), u.upn, u.display_name, u.enabled)
+            (row_id, f"{u.object_id:032x}", u.upn, u.display_name, u.enabled)
             for row_id, u in zip(ids, new, strict=True)
         ]
         same = {"tenant_id": self.tenant, "created_at": self.now}
-        insert_rows(self.connection, users, USER_COLUMNS, rows, same)
+        insert_rows(
+            self.connection,
+            users,
+            USER_COLUMNS,
+            rows,
+            same,
+            repeating=("account_enabled",),
+            hex_uuids=("object_id",),
+        )
         row_ids.update(zip((u.object_id for u in new), ids, strict=True))
         self.counts.created += len(rows)
         self.grew(users, len(rows))
