@@ -835,6 +835,23 @@ def test_memory_grows_with_the_tenant_not_with_the_files(
     assert peak < 12 * 2**20, f"peak {peak / 2**20:.1f} MiB"
 
 
+def import_landed_then_refused(
+    engine: Engine, partner: int, make_request: RequestFactory, tmp_path: Path, users: int
+) -> Iterator[str]:
+    """Runs an import that lands, then one apply() refuses, then one check() refuses,
+    yielding after each."""
+    files = Export.generated(users).write(tmp_path / "export")
+    run_import(engine, make_request(KIND, *files, partner_id=partner, now=T2), "test", NoProgress())
+    yield "landed"
+    with pytest.raises(ImportFailed, match="later than this import"):  # apply() refuses it
+        run_import(engine, make_request(KIND, *files, now=T1), "test", NoProgress())
+    yield "refused by apply()"
+    bad = broken(tmp_path / "bad", lambda e: e.users[5].update(id="12345"))
+    with pytest.raises(ImportFailed, match="not a GUID"):  # check() refuses it
+        run_import(engine, make_request(KIND, *bad, now=T3), "test", NoProgress())
+    yield "refused by check()"
+
+
 def test_the_users_spool_is_closed_whatever_the_import_comes_to(
     engine: Engine,
     partner: int,
@@ -852,13 +869,8 @@ def test_the_users_spool_is_closed_whatever_the_import_comes_to(
         return opened[-1]
 
     monkeypatch.setattr(spool.tempfile, "TemporaryFile", tracked)
-    files = Export.generated(40).write(tmp_path / "export")
-    run_import(engine, make_request(KIND, *files, partner_id=partner, now=T2), "test", NoProgress())
-    with pytest.raises(ImportFailed, match="later than this import"):  # apply() refuses it
-        run_import(engine, make_request(KIND, *files, now=T1), "test", NoProgress())
-    bad = broken(tmp_path / "bad", lambda e: e.users[5].update(id="12345"))
-    with pytest.raises(ImportFailed, match="not a GUID"):  # check() refuses it
-        run_import(engine, make_request(KIND, *bad, now=T3), "test", NoProgress())
+    for _ in import_landed_then_refused(engine, partner, make_request, tmp_path, 40):
+        pass
     assert len(opened) == 3
     assert all(file.closed for file in opened)
 
@@ -880,16 +892,8 @@ def test_the_collector_leaves_older_objects_alone_only_while_an_import_runs(
         return make_file()
 
     monkeypatch.setattr(spool.tempfile, "TemporaryFile", watched)
-    files = Export.generated(10).write(tmp_path / "export")
-    run_import(engine, make_request(KIND, *files, partner_id=partner, now=T2), "test", NoProgress())
-    assert gc.get_freeze_count() == 0
-    with pytest.raises(ImportFailed, match="later than this import"):  # apply() refuses it
-        run_import(engine, make_request(KIND, *files, now=T1), "test", NoProgress())
-    assert gc.get_freeze_count() == 0
-    bad = broken(tmp_path / "bad", lambda e: e.users[5].update(id="12345"))
-    with pytest.raises(ImportFailed, match="not a GUID"):  # check() refuses it
-        run_import(engine, make_request(KIND, *bad, now=T3), "test", NoProgress())
-    assert gc.get_freeze_count() == 0
+    for _ in import_landed_then_refused(engine, partner, make_request, tmp_path, 10):
+        assert gc.get_freeze_count() == 0
     assert len(frozen_during) == 3
     assert all(count > 0 for count in frozen_during)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, select, true
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, select, true
 
 from licensehub.auth.principals import Principal
 from licensehub.ledger.tables import tenants
@@ -21,18 +21,12 @@ class TenantScope:
 
     def restrict(self, tenant_column: Any) -> ColumnElement[bool]:
         """A condition on a column holding tenants.id: only rows the principal may see."""
-        principal = self.principal
-        if principal.kind == "operator":
-            return true()
-        if principal.kind == "customer":
-            return tenant_column == principal.tenant_id  # type: ignore[no-any-return]
-        visible = select(tenants.c.id).where(tenants.c.partner_id == principal.partner_id)
-        return tenant_column.in_(visible)  # type: ignore[no-any-return]
+        return restriction(self.principal.kind, tenant_column, self.scope_id)
 
     @property
     def scope_id(self) -> int | None:
-        """The value of SCOPE_ID in restriction()'s condition: the customer's tenant or the
-        partner (an operator's condition has none)."""
+        """What bounds the principal's rows: the customer's tenant or the partner (an
+        operator's condition has none)."""
         principal = self.principal
         return principal.tenant_id if principal.kind == "customer" else principal.partner_id
 
@@ -42,15 +36,19 @@ class TenantScope:
 
 
 SCOPE_ID = "scope_id"
+SCOPE_PARAMETER: BindParameter[Any] = bindparam(SCOPE_ID)
 
 
-def restriction(kind: str, tenant_column: Any) -> ColumnElement[bool]:
-    """TenantScope.restrict's condition for any principal of `kind`, its id left as the bound
-    parameter SCOPE_ID (give it TenantScope.scope_id): a statement built with it once serves
-    every principal of the kind, without being built, keyed and looked up again per request."""
+def restriction(
+    kind: str, tenant_column: Any, scope_id: Any = SCOPE_PARAMETER
+) -> ColumnElement[bool]:
+    """The condition on a column holding tenants.id for a principal of `kind` bounded by
+    `scope_id` (TenantScope.scope_id). Left as the bound parameter SCOPE_ID, the one statement
+    built with it serves every principal of the kind, without being built, keyed and looked
+    up again per request."""
     if kind == "operator":
         return true()
     if kind == "customer":
-        return tenant_column == bindparam(SCOPE_ID)  # type: ignore[no-any-return]
-    visible = select(tenants.c.id).where(tenants.c.partner_id == bindparam(SCOPE_ID))
+        return tenant_column == scope_id  # type: ignore[no-any-return]
+    visible = select(tenants.c.id).where(tenants.c.partner_id == scope_id)
     return tenant_column.in_(visible)  # type: ignore[no-any-return]

@@ -3,6 +3,7 @@ database, scoped to what the principal may see."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -124,15 +125,25 @@ def wire(field: str) -> ColumnElement[Any]:
 def page(scope: TenantScope, query: UsageQuery) -> Select[Any]:
     """The page's rows, each one JSON object as text (see json_rows), for parameters(). The
     page's table says licensesActive, its example licenseActive: both are served."""
+    return shaped(page_of, scope, query)
+
+
+Builder = Callable[[str, Expr | None, tuple[str, ...]], Select[Any]]
+
+
+def shaped(build: Builder, scope: TenantScope, query: UsageQuery) -> Select[Any]:
+    """The statement `build` makes for the query's shape: an unfiltered one is built once per
+    kind of principal and groupby; a filter's values are in its SQL, and a deep filter would
+    not hash, so a filtered one is built for each request."""
     kind = scope.principal.kind
-    if query.filter is None:  # a filter's values are in its SQL: built for each request
-        return unfiltered_page(kind, query.groupby)
-    return page_of(kind, query.filter, query.groupby)
+    if query.filter is None:
+        return unfiltered(build, kind, query.groupby)
+    return build(kind, query.filter, query.groupby)
 
 
-@lru_cache(maxsize=256)
-def unfiltered_page(kind: str, groupby: tuple[str, ...]) -> Select[Any]:
-    return page_of(kind, None, groupby)
+@lru_cache(maxsize=512)
+def unfiltered(build: Builder, kind: str, groupby: tuple[str, ...]) -> Select[Any]:
+    return build(kind, None, groupby)
 
 
 def page_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Select[Any]:
@@ -175,18 +186,8 @@ def page_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Select[
 
 
 def count(connection: Connection, scope: TenantScope, query: UsageQuery) -> int:
-    kind = scope.principal.kind
-    statement = (
-        unfiltered_count(kind, query.groupby)
-        if query.filter is None
-        else count_of(kind, query.filter, query.groupby)
-    )
+    statement = shaped(count_of, scope, query)
     return int(connection.execute(statement, parameters(scope, query)).scalar_one())
-
-
-@lru_cache(maxsize=256)
-def unfiltered_count(kind: str, groupby: tuple[str, ...]) -> Select[Any]:
-    return count_of(kind, None, groupby)
 
 
 def count_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Select[Any]:
