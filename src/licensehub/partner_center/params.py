@@ -14,6 +14,8 @@ from licensehub.partner_center import queries
 
 CustomerId = Annotated[uuid.UUID, Path(description="The customer's tenant id.")]
 
+CUSTOMER_NOT_FOUND = "Customer {} was not found."
+
 LICENSE_GROUPS = {"group1": "group1", "group2": "group2"}
 
 
@@ -44,5 +46,5 @@ def visible_customer(
     """The customer, if the principal may see it; else the same 404 as for no customer."""
     row = queries.customer(connection, scope, customer_id)
     if row is None:
-        raise NotFound(f"Customer {customer_id} was not found.")
+        raise NotFound(CUSTOMER_NOT_FOUND.format(customer_id))
     return row

@@ -14,7 +14,12 @@ from licensehub.kit.errors import NotFound
 from licensehub.kit.responses import json_response
 from licensehub.partner_center import queries
 from licensehub.partner_center.negotiation import negotiate, respond
-from licensehub.partner_center.params import CustomerId, license_groups, visible_customer
+from licensehub.partner_center.params import (
+    CUSTOMER_NOT_FOUND,
+    CustomerId,
+    license_groups,
+    visible_customer,
+)
 from licensehub.partner_center.schemas import (
     Collection,
     CompanyProfile,
@@ -150,20 +155,20 @@ def user_licenses(
 ) -> Response:
     media_type = negotiate(accept)
     with turn.reading() as ledger:
-        tenant = visible_customer(ledger, scope, customer_id)
-        user = queries.user(ledger, tenant.id, user_id)
-        if user is None:
+        found = queries.customer_user(ledger, scope, customer_id, user_id)
+        if found is None:
+            raise NotFound(CUSTOMER_NOT_FOUND.format(customer_id))
+        if found.user_row_id is None:
             raise NotFound(f"User {user_id} was not found in customer {customer_id}.")
-        held = queries.user_licenses(ledger, user.id, groups)
+        held = queries.user_licenses(ledger, found.user_row_id, groups)
     items = [
         License(
             servicePlans=[
-                service_plan(plan, "Disabled" if plan.service_plan_id in disabled else "Assigned")
-                for plan in plans
+                service_plan(plan, "Disabled" if plan.disabled else "Assigned") for plan in plans
             ],
             productSku=product_sku(sku),
         )
-        for sku, plans, disabled in held
+        for sku, plans in held
     ]
     body = Collection[License](totalCount=len(items), items=items)
     return respond(body.model_dump(exclude={"links"}), media_type)
