@@ -24,6 +24,7 @@ from licensehub.importers.runner import OUT_OF_RANGE
 from licensehub.kit import errors
 from licensehub.kit.case_insensitive_paths import CaseInsensitivePaths
 from licensehub.kit.forwarded import ForwardedHeaders
+from licensehub.kit.frozen_heap import heap_frozen
 from licensehub.kit.limits import RequestLimits
 from licensehub.kit.request_context import RequestContext
 from licensehub.kit.security_headers import SecurityHeaders
@@ -147,8 +148,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # ledger not migrated yet is tried again on first use.
         with contextlib.suppress(KeysUnavailable):
             app.state.keyring.get()
+        # What start-up made lives as long as the app: out of the collector's way from now
+        # on (kit/frozen_heap.py).
         try:
-            yield
+            with heap_frozen():
+                yield
         finally:
             app.state.engine.dispose()
 

@@ -26,7 +26,8 @@ from licensehub.importers.base import (
     NoProgress,
 )
 from licensehub.importers.graph import IMPORTER, KIND, spool
-from licensehub.importers.runner import ImportFailed, heap_frozen, run_import
+from licensehub.importers.runner import ImportFailed, run_import
+from licensehub.kit.frozen_heap import heap_frozen
 from licensehub.ledger.database import make_engine
 from licensehub.ledger.tables import (
     assignment_disabled_plans,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import tempfile
 import uuid
@@ -100,6 +101,22 @@ def in_event_loop() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def test_the_served_app_keeps_its_heap_frozen_through_imports(
+    make_client: ClientFactory, demo_url: str, world: World
+) -> None:
+    """The app holds its start-up heap out of the collector's way for its whole life
+    (kit/frozen_heap.py); an import landing or failing meanwhile must not give it back."""
+    assert gc.get_freeze_count() == 0, "something else holds the heap frozen"
+    with make_client(demo_url) as api:
+        api.headers["Authorization"] = f"Bearer {world.partner_a_writer}"
+        assert gc.get_freeze_count() > 0
+        landed = api.post(f"/imports/usage?partner={world.a.partner_id}", content=usage_file(1))
+        refused = api.post(f"/imports/usage?partner={world.a.partner_id}", content=b"{")
+        assert (landed.status_code, refused.status_code) == (201, 400)
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
 
 
 def test_an_import_never_waits_on_the_database_in_the_event_loop(

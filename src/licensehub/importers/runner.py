@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from licensehub.importers import importer_for
 from licensehub.importers.base import Counts, ImportRefused, ImportRequest, InvalidImport
 from licensehub.importers.base import Progress as ProgressSink
+from licensehub.kit.frozen_heap import heap_frozen
 from licensehub.ledger.database import write_transaction
 from licensehub.ledger.integrity import explain
 from licensehub.ledger.tables import imports, tenants
@@ -171,36 +170,6 @@ def run_import(
         engine, request, actor, content, counts, note="; ".join(counts.notes) or None
     )
     return Outcome(import_id, counts, earlier_same(engine, request, content, import_id))
-
-
-class FrozenHeap:
-    """While imports run, the cyclic garbage collector leaves alone the objects that were
-    there before the first of them began (the modules, the tables' metadata, the app's own):
-    an import allocates millions of objects, and each full collection it sets off would walk
-    all of those again, a fifth of a large Graph import's time. Imports may overlap (the
-    server runs each in a thread of its own): the heap is frozen when the first begins and
-    given back to the collector when the last ends. What they leave in cycles meanwhile is
-    collected then; what they free by reference counting always was."""
-
-    def __init__(self) -> None:
-        self.lock, self.running = threading.Lock(), 0
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        with self.lock:
-            self.running += 1
-            if self.running == 1:
-                gc.freeze()
-        try:
-            yield
-        finally:
-            with self.lock:
-                self.running -= 1
-                if self.running == 0:
-                    gc.unfreeze()
-
-
-heap_frozen = FrozenHeap().held
 
 
 class CountedProgress:
