@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import BindParameter, Connection, Row, Select, bindparam, or_, select, update
 
-from licensehub.auth.tenant_scope import TenantScope
+from licensehub.auth.tenant_scope import SCOPE_ID, TenantScope, restriction
 from licensehub.kit.errors import NotFound
 from licensehub.ledger.tables import (
     tenants,
@@ -29,15 +30,24 @@ from licensehub.live_platform.rules import (
 )
 from licensehub.live_platform.rules import count as count_licenses
 
+GUID: BindParameter[Any] = bindparam("guid")
+SERVICE: BindParameter[Any] = bindparam("service")
+PARTNER: BindParameter[Any] = bindparam("partner")
+DAY: BindParameter[Any] = bindparam("day")
+SINCE: BindParameter[Any] = bindparam("since")
 
-def service(
-    connection: Connection, scope: TenantScope, guid: uuid.UUID, *, lock: bool = False
-) -> Row[Any] | None:
+
+# The statements of a GET are built once: the service and the day are bound parameters and
+# the scope is restriction()'s, so that one statement per kind of principal serves every
+# request without being built and keyed again (README: Benchmarks).
+@cache
+def service_statement(kind: str, lock: bool) -> Select[Any]:
     query = (
         select(voice_services, tenants.c.partner_id)
         .join(tenants, tenants.c.id == voice_services.c.tenant_id)
         .where(
-            voice_services.c.ump_customer_guid == guid, scope.restrict(voice_services.c.tenant_id)
+            voice_services.c.ump_customer_guid == GUID,
+            restriction(kind, voice_services.c.tenant_id),
         )
     )
     if lock:
@@ -45,7 +55,14 @@ def service(
         # the service's inputs does (touched). SQLite has no row locks and compiles this away:
         # there the write transaction holds the database's write lock from its BEGIN.
         query = query.with_for_update(of=voice_services)
-    return connection.execute(query).first()
+    return query
+
+
+def service(
+    connection: Connection, scope: TenantScope, guid: uuid.UUID, *, lock: bool = False
+) -> Row[Any] | None:
+    statement = service_statement(scope.principal.kind, lock)
+    return connection.execute(statement, {SCOPE_ID: scope.scope_id, "guid": guid}).first()
 
 
 def visible_service(
@@ -59,18 +76,36 @@ def visible_service(
     return row
 
 
-def factor_settings(
-    connection: Connection, column: Any, value: int
-) -> dict[str, bool | None] | None:
-    row = connection.execute(select(voice_license_factors).where(column == value)).first()
-    return {field: row._mapping[field] for field in FACTOR_NAMES} if row else None
+# The partner's global setting and the service's own, if either is set.
+FACTOR_SETTINGS = select(voice_license_factors).where(
+    or_(
+        voice_license_factors.c.partner_id == PARTNER, voice_license_factors.c.service_id == SERVICE
+    )
+)
 
 
 def factors(connection: Connection, service_row: Row[Any]) -> Factors:
-    return effective_factors(
-        factor_settings(connection, voice_license_factors.c.partner_id, service_row.partner_id),
-        factor_settings(connection, voice_license_factors.c.service_id, service_row.id),
-    )
+    settings: dict[bool, dict[str, bool | None]] = {}
+    values = {"partner": service_row.partner_id, "service": service_row.id}
+    for row in connection.execute(FACTOR_SETTINGS, values):
+        own = row.service_id is not None
+        settings[own] = {field: row._mapping[field] for field in FACTOR_NAMES}
+    return effective_factors(settings.get(False), settings.get(True))
+
+
+NUMBERS: Select[Any] = select(
+    voice_phone_numbers.c.number_type,
+    voice_phone_numbers.c.assignment_status,
+    voice_phone_numbers.c.target_type,
+    voice_phone_numbers.c.user_id,
+    voice_phone_numbers.c.voice_routing_policy,
+    voice_phone_numbers.c.target_id,
+).where(voice_phone_numbers.c.service_id == SERVICE)
+MONITORED = select(
+    voice_monitored_users.c.user_id,
+    voice_monitored_users.c.lifecycle_template,
+    voice_monitored_users.c.ui_updated_at.is_not(None),
+).where(voice_monitored_users.c.service_id == SERVICE)
 
 
 def as_number(row: Row[Any]) -> Number:
@@ -88,20 +123,9 @@ def as_number(row: Row[Any]) -> Number:
 def current_counts(
     connection: Connection, service_row: Row[Any], effective: Factors
 ) -> LicenseCounts:
-    numbers = [
-        as_number(r)
-        for r in connection.execute(
-            select(voice_phone_numbers).where(voice_phone_numbers.c.service_id == service_row.id)
-        )
-    ]
-    monitored = [
-        Monitored(r.user_id, r.lifecycle_template, r.ui_updated_at is not None)
-        for r in connection.execute(
-            select(voice_monitored_users).where(
-                voice_monitored_users.c.service_id == service_row.id
-            )
-        )
-    ]
+    values = {"service": service_row.id}
+    numbers = [as_number(row) for row in connection.execute(NUMBERS, values)]
+    monitored = [Monitored(*row) for row in connection.execute(MONITORED, values)]
     return count_licenses(numbers, monitored, effective)
 
 
@@ -139,14 +163,19 @@ def today_record(connection: Connection, service_row: Row[Any], now: datetime) -
     return day_record(service_row, now.date(), counts, effective, service_row.last_update)
 
 
+RECORD = select(voice_license_info_days).where(
+    voice_license_info_days.c.service_id == SERVICE, voice_license_info_days.c.day == DAY
+)
+
+
 def is_recorded(connection: Connection, record: dict[str, Any]) -> bool:
     """Whether the ledger holds this day's record as it is."""
-    stored = connection.execute(
-        select(voice_license_info_days).where(
-            voice_license_info_days.c.service_id == record["service_id"],
-            voice_license_info_days.c.day == record["day"],
-        )
-    ).first()
+    values = {"service": record["service_id"], "day": record["day"]}
+    return holds(connection.execute(RECORD, values).first(), record)
+
+
+def holds(stored: Row[Any] | None, record: dict[str, Any]) -> bool:
+    """Whether a stored voice_license_info_days row is this record."""
     return stored is not None and all(
         stored._mapping[name] == value for name, value in record.items()
     )
@@ -163,17 +192,16 @@ def record_today(connection: Connection, service_row: Row[Any], now: datetime) -
     save_record(connection, today_record(connection, service_row, now))
 
 
+HISTORY = (
+    select(voice_license_info_days)
+    .where(voice_license_info_days.c.service_id == SERVICE, voice_license_info_days.c.day >= SINCE)
+    .order_by(voice_license_info_days.c.day.desc())
+)
+
+
 def history(connection: Connection, service_id: int, since: date) -> list[Row[Any]]:
-    return list(
-        connection.execute(
-            select(voice_license_info_days)
-            .where(
-                voice_license_info_days.c.service_id == service_id,
-                voice_license_info_days.c.day >= since,
-            )
-            .order_by(voice_license_info_days.c.day.desc())
-        )
-    )
+    """The service's records from `since` on, newest first."""
+    return list(connection.execute(HISTORY, {"service": service_id, "since": since}))
 
 
 def touched(connection: Connection, service_id: int, now: datetime) -> Row[Any]:

@@ -84,8 +84,9 @@ def get_license_info(
     since = months_before(now.date(), nrOfMonths)
     with turn.reading() as ledger:
         service = queries.visible_service(ledger, scope, customer_guid)
-        current = queries.is_recorded(ledger, queries.today_record(ledger, service, now))
-        rows = queries.history(ledger, service.id, since) if current else []
+        record = queries.today_record(ledger, service, now)
+        rows = queries.history(ledger, service.id, since)  # newest first: today's, if stored
+        current = bool(rows) and queries.holds(rows[0], record)
     if not current:
         # The day is new, or an input changed outside the API. Computed and checked again
         # once no other writer can change the service: SQLite's write transaction holds the
