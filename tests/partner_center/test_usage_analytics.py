@@ -497,3 +497,23 @@ def test_a_partner_gets_the_newest_date_of_its_own_tenants(
     assert default_page(partner_b_token) == ({f"{newest.isoformat()}T00:00:00"}, 1)
     assert default_page(world.partner_a) == ({f"{own.isoformat()}T00:00:00"}, 1)
     assert default_page(world.customer_a) == ({f"{own.isoformat()}T00:00:00"}, 1)
+
+
+def test_a_query_shapes_statement_is_built_once_per_filter_text() -> None:
+    """Requests with the same filter text and groupby share one statement (the day, page and
+    principal are bound parameters); another filter, groupby or kind of principal gets its
+    own."""
+    partner = TenantScope(Principal(id=0, name="p", kind="partner", partner_id=1))
+    other_partner = TenantScope(Principal(id=1, name="q", kind="partner", partner_id=2))
+    operator = TenantScope(Principal(id=2, name="op", kind="operator"))
+    text = "channel eq 'Reseller' and (workloadCode eq 'EXO' or workloadCode eq 'SPO')"
+    first = usage.UsageQuery(LATEST, text, (), 100, 0)
+    later = usage.UsageQuery(LATEST - timedelta(days=3), text, (), 10, 20)
+    assert usage.page(partner, first) is usage.page(other_partner, later)
+    assert usage.page(partner, first) is not usage.page(operator, first)
+    others = [
+        usage.UsageQuery(LATEST, text.replace("SPO", "TEAMS"), (), 100, 0),
+        usage.UsageQuery(LATEST, text, ("channel",), 100, 0),
+        usage.UsageQuery(LATEST, None, (), 100, 0),
+    ]
+    assert all(usage.page(partner, other) is not usage.page(partner, first) for other in others)

@@ -16,7 +16,7 @@ from licensehub.auth.scope import Scoped
 from licensehub.kit.dependencies import LedgerTurn
 from licensehub.kit.errors import InvalidParameter
 from licensehub.partner_center import usage
-from licensehub.partner_center.filters import FIELDS, FilterError, parse_filter
+from licensehub.partner_center.filters import FIELDS, FilterError
 from licensehub.partner_center.schemas import PartnerCenterError
 
 MAX_TOP = 10_000
@@ -126,11 +126,13 @@ def license_usage(
         str | None, Query(description="The processing date to report.")
     ] = None,
 ) -> Response:
-    try:
-        # An empty filter filters nothing, as a client building its query string may send it.
-        expression = parse_filter(filter) if filter and filter.strip() else None
-    except FilterError as exc:
-        raise InvalidParameter(str(exc)) from None
+    # An empty filter filters nothing, as a client building its query string may send it.
+    filter_text = filter if filter and filter.strip() else None
+    if filter_text is not None:
+        try:
+            usage.parsed(filter_text)
+        except FilterError as exc:
+            raise InvalidParameter(str(exc)) from None
     # Every parameter is checked before the transaction: bad input never opens one.
     limit, fields = parse_top(top), parse_groupby(groupby)
     requested = parse_processed(processedDateTime)
@@ -141,7 +143,7 @@ def license_usage(
         day = requested or usage.latest_date(ledger, scope)
         if day is None:  # nothing the caller may see has been processed yet
             return Response(b"".join(body([], 0, None)), media_type=JSON_UTF8)
-        query = usage.UsageQuery(day, expression, fields, limit, skip)
+        query = usage.UsageQuery(day, filter_text, fields, limit, skip)
         total = usage.count(ledger, scope, query)
         next_link = None
         if skip + limit < total:

@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from licensehub.auth.tenant_scope import SCOPE_ID, TenantScope, restriction
 from licensehub.ledger.tables import license_usage, tenants
-from licensehub.partner_center.filters import Expr, to_sql
+from licensehub.partner_center.filters import Expr, parse_filter, to_sql
 from licensehub.partner_center.json_rows import DateTimeText, GuidText, JsonObject
 
 usage_with_tenant = license_usage.join(tenants, tenants.c.id == license_usage.c.tenant_id)
@@ -54,7 +54,7 @@ ROW_ORDER = (
 @dataclass(frozen=True)
 class UsageQuery:
     day: date
-    filter: Expr | None
+    filter: str | None  # the filter's text, as parsed() accepts it
     groupby: tuple[str, ...]
     top: int
     skip: int
@@ -132,18 +132,23 @@ Builder = Callable[[str, Expr | None, tuple[str, ...]], Select[Any]]
 
 
 def shaped(build: Builder, scope: TenantScope, query: UsageQuery) -> Select[Any]:
-    """The statement `build` makes for the query's shape: an unfiltered one is built once per
-    kind of principal and groupby; a filter's values are in its SQL, and a deep filter would
-    not hash, so a filtered one is built for each request."""
-    kind = scope.principal.kind
-    if query.filter is None:
-        return unfiltered(build, kind, query.groupby)
-    return build(kind, query.filter, query.groupby)
+    """The statement `build` makes for the query's shape and filter, built once per kind of
+    principal, filter and groupby while it is in use: each request of the kind with the same
+    filter text is served by the same statement, without parsing, building and keying it for
+    SQLAlchemy's cache of compiled SQL again (a filter's values are in its SQL)."""
+    return statement_of(build, scope.principal.kind, query.filter, query.groupby)
+
+
+# Keyed by the filter's text, not its parsed tree: text always hashes, a tree of a long chain
+# of and/or would hash by recursion.
+parsed = lru_cache(maxsize=256)(parse_filter)
 
 
 @lru_cache(maxsize=512)
-def unfiltered(build: Builder, kind: str, groupby: tuple[str, ...]) -> Select[Any]:
-    return build(kind, None, groupby)
+def statement_of(
+    build: Builder, kind: str, filter: str | None, groupby: tuple[str, ...]
+) -> Select[Any]:
+    return build(kind, parsed(filter) if filter is not None else None, groupby)
 
 
 def page_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Select[Any]:
