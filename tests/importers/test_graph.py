@@ -883,8 +883,9 @@ def test_the_collector_leaves_older_objects_alone_only_while_an_import_runs(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The runner freezes the heap it found for the import's allocations (runner.heap_frozen)
-    and gives it back to the collector when the import lands or fails, at check or apply."""
+    """The runner freezes the heap it found for the import's allocations
+    (kit.frozen_heap.heap_frozen) and gives it back to the collector when the import lands or
+    fails, at check or apply."""
     frozen_during: list[int] = []
     make_file = spool.tempfile.TemporaryFile
 

@@ -9,9 +9,11 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, event, insert, select, update
 
+from licensehub.kit.dependencies import Turn
 from licensehub.ledger.tables import (
     tenants,
     users,
@@ -201,6 +203,26 @@ def test_a_current_record_is_read_not_written_again(api: TestClient, demo_engine
         second = records(api)
     assert len(written) == 1
     assert second[0]["managedUsersUserInterface"] == first[0]["managedUsersUserInterface"] + 1
+
+
+def test_a_record_dated_after_today_does_not_make_todays_stale(
+    api: TestClient, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records of later days (a clock set back, a demo built ahead of it) are not today's:
+    today's own record, once written, is read without a write transaction."""
+    records(api)
+    clock.moment -= timedelta(days=2)
+    first = records(api)  # writes today's record, now older than the newest one
+    write_transactions: list[Turn] = []
+    writing = Turn.writing
+
+    def counted(turn: Turn) -> Any:
+        write_transactions.append(turn)
+        return writing(turn)
+
+    monkeypatch.setattr(Turn, "writing", counted)
+    assert records(api) == first
+    assert write_transactions == []
 
 
 def test_a_new_day_is_recorded_by_its_first_read_alone(

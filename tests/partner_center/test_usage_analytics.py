@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from licensehub.auth.keys import load_keys
 from licensehub.auth.principals import Principal, create_principal
@@ -517,3 +518,16 @@ def test_a_query_shapes_statement_is_built_once_per_filter_text() -> None:
         usage.UsageQuery(LATEST, None, (), 100, 0),
     ]
     assert all(usage.page(partner, other) is not usage.page(partner, first) for other in others)
+
+
+def test_a_long_filters_statement_is_built_per_request() -> None:
+    """A cached statement holds its filter's values: long filters are not kept."""
+    partner = TenantScope(Principal(id=0, name="p", kind="partner", partner_id=1))
+    names = " or ".join(f"customerName eq 'customer {n}'" for n in range(20))
+    assert len(names) > usage.CACHED_FILTER_LENGTH
+    query = usage.UsageQuery(LATEST, names, (), 100, 0)
+    assert usage.page(partner, query) is not usage.page(partner, query)
+    sqlite = sqlite_dialect.dialect()
+    assert str(usage.page(partner, query).compile(dialect=sqlite)) == str(
+        usage.page(partner, query).compile(dialect=sqlite)
+    )

@@ -20,8 +20,9 @@ class FrozenHeap:
     """gc.freeze() for as long as any holder holds it. The heap is frozen when the first
     holder begins and given back to the collector when the last one ends: imports overlap
     (the server runs each in a thread of its own) and the served app holds it for its whole
-    life, so one holder ending must not unfreeze the others'. What is left in cycles
-    meanwhile is collected after the freeze; what is freed by reference counting always was."""
+    life, so one holder ending must not unfreeze the others'. Frozen objects left in cycles
+    are collected only when the last holder ends (for the served app, at its shutdown); what
+    is freed by reference counting always was."""
 
     def __init__(self) -> None:
         self.lock, self.holders = threading.Lock(), 0

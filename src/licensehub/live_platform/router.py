@@ -85,8 +85,9 @@ def get_license_info(
     with turn.reading() as ledger:
         service = queries.visible_service(ledger, scope, customer_guid)
         record = queries.today_record(ledger, service, now)
-        rows = queries.history(ledger, service.id, since)  # newest first: today's, if stored
-        current = bool(rows) and queries.holds(rows[0], record)
+        rows = queries.history(ledger, service.id, since)
+        stored = next((row for row in rows if row.day == record["day"]), None)
+        current = queries.holds(stored, record)
     if not current:
         # The day is new, or an input changed outside the API. Computed and checked again
         # once no other writer can change the service: SQLite's write transaction holds the

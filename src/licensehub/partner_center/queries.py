@@ -92,7 +92,9 @@ PLANS_OF_SKUS = (
     select(sku_service_plans.c.sku_id, service_plans)
     .join(service_plans, service_plans.c.service_plan_id == sku_service_plans.c.service_plan_id)
     .where(sku_service_plans.c.sku_id.in_(SKU_IDS))
-    .order_by(sku_service_plans.c.sku_id, service_plans.c.service_name)
+    .order_by(
+        sku_service_plans.c.sku_id, service_plans.c.service_name, service_plans.c.service_plan_id
+    )
 )
 
 
