@@ -82,14 +82,17 @@ def latest_date(connection: Connection, scope: TenantScope) -> date | None:
 
     The newest date of all is the end of the (date, tenant, ...) index; it is the caller's too
     when one of its tenants has rows on it, as when a partner's tenants are processed
-    together: one more probe of that index. Else it is the newest of each visible tenant's
-    newest, each one probe of the (tenant, date) index, as many probes as tenants: a max over
-    the partner's rows would read all of them, two years of them at a large partner."""
-    overall: date | None = connection.execute(NEWEST_OF_ALL).scalar()
-    if overall is None or scope.principal.kind == "operator":
-        return overall
-    on_it = rows_on_day(scope.principal.kind)
-    if connection.execute(on_it, {"day": overall, SCOPE_ID: scope.scope_id}).scalar():
+    together: one more probe of that index, in the same statement. Else it is the newest of
+    each visible tenant's newest, each one probe of the (tenant, date) index, as many probes
+    as tenants: a max over the partner's rows would read all of them, two years of them at a
+    large partner."""
+    kind = scope.principal.kind
+    if kind == "operator":
+        newest: date | None = connection.execute(NEWEST_OF_ALL).scalar()
+        return newest
+    overall: date | None
+    overall, seen = connection.execute(newest_day(kind), {SCOPE_ID: scope.scope_id}).one()
+    if overall is None or seen:
         return overall
     visible = scope.tenants().subquery()
     per_tenant = select(NEWEST).where(license_usage.c.tenant_id == visible.c.id).scalar_subquery()
@@ -100,12 +103,15 @@ def latest_date(connection: Connection, scope: TenantScope) -> date | None:
 
 
 @lru_cache(maxsize=8)
-def rows_on_day(kind: str) -> Select[Any]:
-    """Whether a principal of `kind` may see any row of the day."""
+def newest_day(kind: str) -> Select[Any]:
+    """The newest processing date of all, and whether a principal of `kind` may see any row
+    of it."""
+    newest = select(NEWEST.label("day")).subquery("newest")
     on_it = select(license_usage.c.id).where(
-        license_usage.c.processed_date == DAY, restriction(kind, license_usage.c.tenant_id)
+        license_usage.c.processed_date == newest.c.day,
+        restriction(kind, license_usage.c.tenant_id),
     )
-    return select(on_it.exists())
+    return select(newest.c.day, on_it.exists())
 
 
 def conditions(kind: str, filter: Expr | None) -> list[ColumnElement[bool]]:
