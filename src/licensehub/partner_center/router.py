@@ -171,4 +171,4 @@ def user_licenses(
         for sku, plans in held
     ]
     body = Collection[License](totalCount=len(items), items=items)
-    return respond(body.model_dump(exclude={"links"}), media_type)
+    return respond(body, media_type, exclude={"links"})
