@@ -125,7 +125,10 @@ def current_counts(
 ) -> LicenseCounts:
     values = {"service": service_row.id}
     numbers = [as_number(row) for row in connection.execute(NUMBERS, values)]
-    monitored = [Monitored(*row) for row in connection.execute(MONITORED, values)]
+    monitored = [
+        Monitored(user_id, template, bool(updated))  # SQLite answers IS NOT NULL with 0 or 1
+        for user_id, template, updated in connection.execute(MONITORED, values)
+    ]
     return count_licenses(numbers, monitored, effective)
 
 
