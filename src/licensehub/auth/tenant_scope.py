@@ -30,6 +30,11 @@ class TenantScope:
         principal = self.principal
         return principal.tenant_id if principal.kind == "customer" else principal.partner_id
 
+    def values(self, **others: Any) -> dict[str, Any]:
+        """The values of a statement built with restriction(): the principal's id as SCOPE_ID,
+        and `others`."""
+        return {SCOPE_ID: self.scope_id, **others}
+
     def tenants(self) -> Select[Any]:
         """The tenants the principal may see: the starting point of every tenant query."""
         return select(tenants).where(self.restrict(tenants.c.id))
@@ -45,7 +50,7 @@ def restriction(
     """The condition on a column holding tenants.id for a principal of `kind` bounded by
     `scope_id` (TenantScope.scope_id). Left as the bound parameter SCOPE_ID, the one statement
     built with it serves every principal of the kind, without being built, keyed and looked
-    up again per request."""
+    up again per request; TenantScope.values() gives it its value."""
     if kind == "operator":
         return true()
     if kind == "customer":

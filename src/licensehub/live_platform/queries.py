@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Connection, Row, Select, bindparam, or_, select, update
 
-from licensehub.auth.tenant_scope import SCOPE_ID, TenantScope, restriction
+from licensehub.auth.tenant_scope import TenantScope, restriction
 from licensehub.kit.errors import NotFound
 from licensehub.ledger.tables import (
     tenants,
@@ -62,7 +62,7 @@ def service(
     connection: Connection, scope: TenantScope, guid: uuid.UUID, *, lock: bool = False
 ) -> Row[Any] | None:
     statement = service_statement(scope.principal.kind, lock)
-    return connection.execute(statement, {SCOPE_ID: scope.scope_id, "guid": guid}).first()
+    return connection.execute(statement, scope.values(guid=guid)).first()
 
 
 def visible_service(

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Connection, Row, Select, and_, bindparam, func, select
 
-from licensehub.auth.tenant_scope import SCOPE_ID, TenantScope, restriction
+from licensehub.auth.tenant_scope import TenantScope, restriction
 from licensehub.ledger.tables import (
     assignment_disabled_plans,
     license_assignments,
@@ -53,9 +53,7 @@ def customer_statement(kind: str) -> Select[Any]:
 
 def customer(connection: Connection, scope: TenantScope, tenant_id: uuid.UUID) -> Row[Any] | None:
     statement = customer_statement(scope.principal.kind)
-    return connection.execute(
-        statement, {SCOPE_ID: scope.scope_id, "customer_id": tenant_id}
-    ).first()
+    return connection.execute(statement, scope.values(customer_id=tenant_id)).first()
 
 
 @cache
@@ -84,7 +82,7 @@ def customer_user(
     except ValueError:
         key = user_id.lower()
     statement = customer_user_statement(scope.principal.kind, isinstance(key, uuid.UUID))
-    values = {SCOPE_ID: scope.scope_id, "customer_id": tenant_id, "user_key": key}
+    values = scope.values(customer_id=tenant_id, user_key=key)
     return connection.execute(statement, values).first()
 
 

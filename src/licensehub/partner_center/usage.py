@@ -23,7 +23,7 @@ from sqlalchemy import (
     true,
 )
 
-from licensehub.auth.tenant_scope import SCOPE_ID, TenantScope, restriction
+from licensehub.auth.tenant_scope import TenantScope, restriction
 from licensehub.ledger.tables import license_usage, tenants
 from licensehub.partner_center.filters import Expr, parse_filter, to_sql
 from licensehub.partner_center.json_rows import DateTimeText, GuidText, JsonObject
@@ -74,7 +74,7 @@ NEWEST_OF_ALL = select(NEWEST)
 
 def parameters(scope: TenantScope, query: UsageQuery) -> dict[str, Any]:
     """The values of a query's statements (page(), count())."""
-    return {"day": query.day, SCOPE_ID: scope.scope_id, "top": query.top, "skip": query.skip}
+    return scope.values(day=query.day, top=query.top, skip=query.skip)
 
 
 def latest_date(connection: Connection, scope: TenantScope) -> date | None:
@@ -91,7 +91,7 @@ def latest_date(connection: Connection, scope: TenantScope) -> date | None:
         newest: date | None = connection.execute(NEWEST_OF_ALL).scalar()
         return newest
     overall: date | None
-    overall, seen = connection.execute(newest_day(kind), {SCOPE_ID: scope.scope_id}).one()
+    overall, seen = connection.execute(newest_day(kind), scope.values()).one()
     if overall is None or seen:
         return overall
     visible = scope.tenants().subquery()

@@ -21,7 +21,7 @@ from sqlalchemy import (
     select,
 )
 
-from licensehub.auth.tenant_scope import SCOPE_ID, TenantScope, restriction
+from licensehub.auth.tenant_scope import TenantScope, restriction
 from licensehub.ledger.tables import backup_organizations, backup_protected_users
 from licensehub.veeam import rules
 
@@ -50,9 +50,7 @@ def organization_statement(kind: str) -> Select[Any]:
 
 def organization(connection: Connection, scope: TenantScope, guid: uuid.UUID) -> Row[Any] | None:
     statement = organization_statement(scope.principal.kind)
-    return connection.execute(
-        statement, {SCOPE_ID: scope.scope_id, "organization_id": guid}
-    ).first()
+    return connection.execute(statement, scope.values(organization_id=guid)).first()
 
 
 def all_organizations(connection: Connection, scope: TenantScope) -> list[Row[Any]]:
