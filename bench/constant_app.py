@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute
 
 from licensehub.app import create_app
 from licensehub.auth.scope import Scoped
-from licensehub.kit.dependencies import LedgerTurn
+from licensehub.kit.dependencies import LookupTurn
 from licensehub.kit.logging import configure as configure_logging
 from licensehub.settings import Settings
 
@@ -59,7 +59,7 @@ def constant(scope: Scoped, size: Size) -> Response:
     return Response(constant_body(size), media_type="application/json")
 
 
-def floor(scope: Scoped, turn: LedgerTurn, size: Size, guid: uuid.UUID) -> Response:
+def floor(scope: Scoped, turn: LookupTurn, size: Size, guid: uuid.UUID) -> Response:
     with turn.reading() as ledger:
         ledger.execute(text("SELECT 1")).scalar_one()
     return Response(constant_body(size), media_type="application/json")

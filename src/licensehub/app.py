@@ -23,6 +23,7 @@ from licensehub.importers import router as imports_router
 from licensehub.importers.runner import OUT_OF_RANGE
 from licensehub.kit import errors
 from licensehub.kit.case_insensitive_paths import CaseInsensitivePaths
+from licensehub.kit.dependencies import lookup_lanes
 from licensehub.kit.forwarded import ForwardedHeaders
 from licensehub.kit.frozen_heap import heap_frozen
 from licensehub.kit.limits import RequestLimits
@@ -142,6 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = make_engine(settings.ledger_url)
         app.state.database_slots = anyio.Semaphore(CONNECTIONS)
+        lanes = lookup_lanes(settings.lookup_concurrency, app.state.engine.dialect.name)
+        app.state.lookup_slots = anyio.Semaphore(lanes)
         secret = settings.secret_key.get_secret_value() if settings.secret_key else None
         app.state.keyring = KeyRing(app.state.engine, secret)
         # Loaded now, before any request holds the write lock (SQLite has one writer); a

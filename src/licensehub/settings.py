@@ -11,6 +11,8 @@ from platformdirs import user_data_path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from licensehub.ledger.database import CONNECTIONS
+
 
 def default_data_dir() -> Path:
     """Where the embedded SQLite ledger lives unless LICENSEHUB_DATABASE_URL says otherwise."""
@@ -40,6 +42,9 @@ class Settings(BaseSettings):
     # Bodies of API requests, and files uploaded to POST /imports (streamed to disk).
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
     max_upload_bytes: int = Field(default=2 << 30, ge=1024)
+    # How many point lookups (a user's licenses, a customer's SKUs, Veeam's
+    # LicensingInformation) run at once; unset, the store's default (kit.dependencies).
+    lookup_concurrency: int | None = Field(default=None, ge=1, le=CONNECTIONS)
     # Browser origins allowed to call the API (CORS), comma-separated; none by default.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Entra ID sign-in (auth/entra.py), off while the issuer is unset. Entra's issuer names the

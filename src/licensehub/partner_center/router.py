@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy import Row
 
 from licensehub.auth.scope import Scoped
-from licensehub.kit.dependencies import LedgerTurn
+from licensehub.kit.dependencies import LedgerTurn, LookupTurn
 from licensehub.kit.errors import NotFound
 from licensehub.kit.responses import json_response
 from licensehub.partner_center import queries
@@ -99,7 +99,7 @@ def list_customers(
 
 
 @router.get("/v1/customers/{customer_id}", response_model=Customer, summary="One customer")
-def get_customer(turn: LedgerTurn, scope: Scoped, customer_id: CustomerId) -> Response:
+def get_customer(turn: LookupTurn, scope: Scoped, customer_id: CustomerId) -> Response:
     with turn.reading() as ledger:
         row = visible_customer(ledger, scope, customer_id)
     return json_response(customer_resource(row))
@@ -111,7 +111,7 @@ def get_customer(turn: LedgerTurn, scope: Scoped, customer_id: CustomerId) -> Re
     summary="The customer's seats per product SKU",
 )
 def subscribed_skus(
-    turn: LedgerTurn, scope: Scoped, customer_id: CustomerId, groups: LicenseGroups
+    turn: LookupTurn, scope: Scoped, customer_id: CustomerId, groups: LicenseGroups
 ) -> Response:
     with turn.reading() as ledger:
         tenant = visible_customer(ledger, scope, customer_id)
@@ -146,7 +146,7 @@ def subscribed_skus(
     },
 )
 def user_licenses(
-    turn: LedgerTurn,
+    turn: LookupTurn,
     scope: Scoped,
     customer_id: CustomerId,
     user_id: Annotated[str, Path(description="The user's object id or userPrincipalName.")],

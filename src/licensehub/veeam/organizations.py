@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Row
 from licensehub.auth.scope import Scoped
 from licensehub.auth.tenant_scope import TenantScope
 from licensehub.kit.clock import Now
-from licensehub.kit.dependencies import LedgerTurn
+from licensehub.kit.dependencies import LedgerTurn, LookupTurn
 from licensehub.kit.errors import NotFound
 from licensehub.veeam import queries
 from licensehub.veeam.errors import VeeamJSON, veeam_json
@@ -108,7 +108,7 @@ def get_organizations(
 )
 def get_organization(
     request: Request,
-    turn: LedgerTurn,
+    turn: LookupTurn,
     scope: Scoped,
     organization_id: OrganizationId,
     extended_view: ExtendedView = True,
@@ -125,7 +125,7 @@ def get_organization(
     summary="How many licenses the organization's users consume, and how many are new",
 )
 def get_licensing_information(
-    turn: LedgerTurn, scope: Scoped, now: Now, organization_id: OrganizationId
+    turn: LookupTurn, scope: Scoped, now: Now, organization_id: OrganizationId
 ) -> Response:
     with turn.reading() as ledger:
         counts = queries.licensing_information(ledger, find(ledger, scope, organization_id), now)
