@@ -4,11 +4,15 @@ then write must wait for it rather than fail."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import anyio
 import httpx
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection
 
+from licensehub.live_platform import queries as live_platform_queries
 from tests.conftest import ClientFactory
 
 
@@ -67,8 +71,26 @@ def demo_token(client: TestClient) -> str:
     return str(client.post("/v6/token", data=form).json()["access_token"])
 
 
+VOICE_SERVICE = "b11a3f8a-9220-457a-938f-cae531f79d67"  # one of the demo's
+LOOKUPS = {
+    "subscribedskus": lambda ids: f"/v1/customers/{ids['customer']}/subscribedskus",
+    "licenseinfo": lambda ids: f"/api/v3/customer/{VOICE_SERVICE}/licenseinfo",
+    "LicensingInformation": (
+        lambda ids: f"/v6/Organizations/{ids['organization']}/LicensingInformation"
+    ),
+}
+
+
+def demo_ids(client: TestClient, headers: dict[str, str]) -> dict[str, str]:
+    """A customer and a Veeam organization, from reads that are not point lookups."""
+    customers = client.get("/v1/customers", headers=headers).json()["items"]
+    organizations = client.get("/v6/Organizations", headers=headers).json()
+    return {"customer": customers[0]["id"], "organization": organizations[0]["id"]}
+
+
+@pytest.mark.parametrize("lookup", LOOKUPS)
 def test_a_point_lookup_waits_for_a_lane_and_other_reads_pass_it(
-    make_client: ClientFactory, demo_url: str
+    make_client: ClientFactory, demo_url: str, lookup: str
 ) -> None:
     """With every lookup lane taken, a lookup waits on the event loop for one, while a read
     that is not a point lookup goes straight to the ledger; the lookup is answered once a
@@ -76,7 +98,7 @@ def test_a_point_lookup_waits_for_a_lane_and_other_reads_pass_it(
     with make_client(demo_url, lookup_concurrency=1) as client:
         client: TestClient  # type: ignore[no-redef]
         headers = {"Authorization": f"Bearer {demo_token(client)}"}
-        customer = client.get("/v1/customers", headers=headers).json()["items"][0]["id"]
+        path = LOOKUPS[lookup](demo_ids(client, headers))
         app = client.app
         answers: dict[str, httpx.Response] = {}
 
@@ -88,15 +110,14 @@ def test_a_point_lookup_waits_for_a_lane_and_other_reads_pass_it(
                 headers=headers,
             ) as asgi:
 
-                async def lookup() -> None:
-                    path = f"/v1/customers/{customer}/subscribedskus"
+                async def look_up() -> None:
                     answers["lookup"] = await asgi.get(path)
 
                 with anyio.fail_after(30):
                     async with anyio.create_task_group() as tasks:
                         await lanes.acquire()
                         try:
-                            tasks.start_soon(lookup)
+                            tasks.start_soon(look_up)
                             while lanes.statistics().tasks_waiting == 0:
                                 await anyio.sleep(0.01)
                             answers["other"] = await asgi.get("/v1/customers")
@@ -109,15 +130,44 @@ def test_a_point_lookup_waits_for_a_lane_and_other_reads_pass_it(
         assert answers["lookup"].status_code == 200, answers["lookup"].text
 
 
+def test_license_info_writes_its_record_outside_the_lanes(
+    make_client: ClientFactory, demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write may wait on SQLite's one write lock: the request that records today's
+    license info must not hold a lane meanwhile, or lookups would queue behind it."""
+    free_lanes: list[int] = []
+    save_record = live_platform_queries.save_record
+
+    def saving(ledger: Connection, record: dict[str, Any]) -> None:
+        free_lanes.append(client.app.state.lookup_slots.value)  # type: ignore[attr-defined]
+        save_record(ledger, record)
+
+    monkeypatch.setattr(live_platform_queries, "save_record", saving)
+    with make_client(demo_url, lookup_concurrency=1) as client:
+        client: TestClient  # type: ignore[no-redef]
+        headers = {"Authorization": f"Bearer {demo_token(client)}"}
+        path = LOOKUPS["licenseinfo"]({})
+        first, again = (client.get(path, headers=headers) for _ in range(2))
+        assert (first.status_code, again.status_code) == (200, 200), first.text
+        assert first.json() == again.json()
+    # Today's record was written once, by the first request, with the lane given back.
+    assert free_lanes == [1]
+
+
 def test_a_lookup_that_fails_gives_its_lane_back(make_client: ClientFactory, demo_url: str) -> None:
     with make_client(demo_url, lookup_concurrency=1) as client:
         client: TestClient  # type: ignore[no-redef]
         headers = {"Authorization": f"Bearer {demo_token(client)}"}
-        missing = "/v1/customers/00000000-0000-4000-8000-000000000000/subscribedskus"
-        statuses = [client.get(missing, headers=headers).status_code for _ in range(3)]
-        assert statuses == [404] * 3
-        # Checked before the next lookup, which would wait for ever on a lane not given back.
-        assert client.app.state.lookup_slots.value == 1  # type: ignore[attr-defined]
-        customer = client.get("/v1/customers", headers=headers).json()["items"][0]["id"]
-        found = client.get(f"/v1/customers/{customer}/subscribedskus", headers=headers)
+        ids = demo_ids(client, headers)
+        missing = "00000000-0000-4000-8000-000000000000"
+        for path in (
+            f"/v1/customers/{missing}/subscribedskus",
+            f"/api/v3/customer/{missing}/licenseinfo",
+            f"/v6/Organizations/{missing}/LicensingInformation",
+        ):
+            assert client.get(path, headers=headers).status_code == 404, path
+            # Checked before the next lookup, which would wait for ever on a lane not given
+            # back.
+            assert client.app.state.lookup_slots.value == 1, path  # type: ignore[attr-defined]
+        found = client.get(LOOKUPS["subscribedskus"](ids), headers=headers)
         assert found.status_code == 200, found.text

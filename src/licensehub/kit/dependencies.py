@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -13,12 +13,19 @@ from sqlalchemy import Connection, Engine
 from licensehub.ledger.database import write_transaction
 
 
-async def database_slot(request: Request) -> AsyncIterator[None]:
+@asynccontextmanager
+async def pool_slot(request: Request) -> AsyncIterator[None]:
     """A turn at the connection pool, waited for on the event loop. Without it, under load
     every worker thread could sit blocked on the pool while the requests that hold the
     connections wait for a thread to run their endpoint: nothing moves until the pool's
     timeout."""
     async with request.app.state.database_slots:
+        yield
+
+
+async def database_slot(request: Request) -> AsyncIterator[None]:
+    """pool_slot for the whole request, as a dependency."""
+    async with pool_slot(request):
         yield
 
 
@@ -36,15 +43,21 @@ def lookup_lanes(configured: int | None, dialect: str) -> int:
     return configured or LOOKUP_LANES[dialect]
 
 
-async def lookup_slot(request: Request) -> AsyncIterator[None]:
+@asynccontextmanager
+async def lookup_lane(request: Request) -> AsyncIterator[None]:
     """A point lookup's turn: one of a few lookup lanes (lookup_lanes), then a slot of the
     pool. A lookup spends most of its time in Python, so past a few at a time the worker
     threads only take the GIL from each other: at 16 and 64 connections, 2 lanes answered
     25-80% more lookups a second than 20 (README: Benchmarks). Slower requests (analytics,
-    an import's status) take no lane, so lookups never queue behind them. The lane is given
-    back when the endpoint returns, not once the response is sent."""
-    state = request.app.state
-    async with state.lookup_slots, state.database_slots:
+    an import's status) take no lane, so lookups never queue behind them."""
+    async with request.app.state.lookup_slots, pool_slot(request):
+        yield
+
+
+async def lookup_slot(request: Request) -> AsyncIterator[None]:
+    """lookup_lane for the endpoint, as a dependency: the lane is given back when the
+    endpoint returns, not once the response is sent."""
+    async with lookup_lane(request):
         yield
 
 

@@ -6,13 +6,14 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Row
+from starlette.concurrency import run_in_threadpool
 
 from licensehub.auth.scope import Scoped
 from licensehub.kit.clock import Now
-from licensehub.kit.dependencies import LedgerTurn
+from licensehub.kit.dependencies import Turn, lookup_lane, pool_slot
 from licensehub.kit.errors import problem_responses
 from licensehub.kit.responses import json_response
 from licensehub.live_platform import queries
@@ -67,13 +68,45 @@ def license_info(row: Row[Any], guid: uuid.UUID) -> LicenseInfo:
     )
 
 
+def stored_answer(
+    turn: Turn, scope: Scoped, now: datetime, guid: uuid.UUID, since: date
+) -> Response | None:
+    """The answer when today's record is stored and still holds, as on most requests; None
+    when the day is new or an input changed outside the API."""
+    with turn.reading() as ledger:
+        service = queries.visible_service(ledger, scope, guid)
+        record = queries.today_record(ledger, service, now)
+        rows = queries.history(ledger, service.id, since)
+        stored = next((row for row in rows if row.day == record["day"]), None)
+        if not queries.holds(stored, record):
+            return None
+    return json_response([license_info(row, guid) for row in rows])
+
+
+def recorded_answer(
+    turn: Turn, scope: Scoped, now: datetime, guid: uuid.UUID, since: date
+) -> Response:
+    """Today's record computed and checked again once no other writer can change the
+    service, then the answer: SQLite's write transaction holds the database's lock from its
+    BEGIN, PostgreSQL's locks the service's row only when it is read for update. A writer
+    that recorded newer inputs meanwhile is then not overwritten, and of two requests that
+    both found the record stale, one writes."""
+    with turn.writing() as ledger:
+        service = queries.visible_service(ledger, scope, guid, lock=True)
+        record = queries.today_record(ledger, service, now)
+        if not queries.is_recorded(ledger, record):
+            queries.save_record(ledger, record)
+        rows = queries.history(ledger, service.id, since)
+    return json_response([license_info(row, guid) for row in rows])
+
+
 @router.get(
     "/api/v3/customer/{customerGuid}/licenseinfo",
     response_model=list[LicenseInfo],
     summary="License info of a Teams voice service, one record per day, newest first",
 )
-def get_license_info(
-    turn: LedgerTurn,
+async def get_license_info(
+    request: Request,
     scope: Scoped,
     now: Now,
     customer_guid: CustomerGuid,
@@ -82,22 +115,17 @@ def get_license_info(
     ] = 1,
 ) -> Response:
     since = months_before(now.date(), nrOfMonths)
-    with turn.reading() as ledger:
-        service = queries.visible_service(ledger, scope, customer_guid)
-        record = queries.today_record(ledger, service, now)
-        rows = queries.history(ledger, service.id, since)
-        stored = next((row for row in rows if row.day == record["day"]), None)
-        current = queries.holds(stored, record)
-    if not current:
-        # The day is new, or an input changed outside the API. Computed and checked again
-        # once no other writer can change the service: SQLite's write transaction holds the
-        # database's lock from its BEGIN, PostgreSQL's locks the service's row only when it
-        # is read for update. A writer that recorded newer inputs meanwhile is then not
-        # overwritten, and of two requests that both found the record stale, one writes.
-        with turn.writing() as ledger:
-            service = queries.visible_service(ledger, scope, customer_guid, lock=True)
-            record = queries.today_record(ledger, service, now)
-            if not queries.is_recorded(ledger, record):
-                queries.save_record(ledger, record)
-            rows = queries.history(ledger, service.id, since)
-    return json_response([license_info(row, customer_guid) for row in rows])
+    engine = request.app.state.engine
+    # A point lookup, in a lookup lane, but only for reading: a write may wait on SQLite's one
+    # write lock (an import holds it for its whole transaction) and must not hold a lane
+    # meanwhile. Each part runs in the thread pool, as a plain `def` endpoint would.
+    async with lookup_lane(request):
+        answer = await run_in_threadpool(
+            stored_answer, Turn(engine), scope, now, customer_guid, since
+        )
+    if answer is None:
+        async with pool_slot(request):
+            answer = await run_in_threadpool(
+                recorded_answer, Turn(engine), scope, now, customer_guid, since
+            )
+    return answer
