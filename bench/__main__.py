@@ -9,6 +9,7 @@ from bench import analytics, imports, lookups
 from bench.report import Report
 from bench.scale import SCALES
 from bench.stores import StoreUnavailable
+from licensehub.kit.large_buffers import keep_large_buffers
 from licensehub.kit.logging import configure as configure_logging
 
 FIGURES = {
@@ -32,6 +33,11 @@ FIGURES = {
 @click.option("--only", multiple=True, type=click.Choice(sorted(FIGURES)), help="Some figures.")
 def main(scale: str, stores: tuple[str, ...], only: tuple[str, ...]) -> None:
     configure_logging("WARNING", "console")  # the in-process app's request lines are noise here
+    # This process is the analytics' client: it reads the same 1-4 MB bodies the server
+    # writes, and its allocator is set as the served app sets its own. It would be anyway,
+    # once an in-process app has started (bench.sql_capture); set here, it is so from the
+    # first figure on.
+    keep_large_buffers()
     console = Console(stderr=True)
     report = Report(scale)
     for store in stores:

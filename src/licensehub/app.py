@@ -26,6 +26,7 @@ from licensehub.kit.case_insensitive_paths import CaseInsensitivePaths
 from licensehub.kit.dependencies import lookup_lanes
 from licensehub.kit.forwarded import ForwardedHeaders
 from licensehub.kit.frozen_heap import heap_frozen
+from licensehub.kit.large_buffers import keep_large_buffers
 from licensehub.kit.limits import RequestLimits
 from licensehub.kit.request_context import RequestContext
 from licensehub.kit.security_headers import SecurityHeaders
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # ledger not migrated yet is tried again on first use.
         with contextlib.suppress(KeysUnavailable):
             app.state.keyring.get()
+        keep_large_buffers()  # an analytics page's buffers, reused (kit/large_buffers.py)
         # What start-up made lives as long as the app: out of the collector's way from now
         # on (kit/frozen_heap.py).
         try:
