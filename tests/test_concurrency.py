@@ -4,6 +4,7 @@ then write must wait for it rather than fail."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -12,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection
 
+from licensehub.kit.clock import now
 from licensehub.live_platform import queries as live_platform_queries
 from tests.conftest import ClientFactory
 
@@ -130,6 +132,66 @@ def test_a_point_lookup_waits_for_a_lane_and_other_reads_pass_it(
         assert answers["lookup"].status_code == 200, answers["lookup"].text
 
 
+def answer_while_all_taken(
+    client: TestClient, held: str, path: str, headers: dict[str, str]
+) -> httpx.Response:
+    """The app's answer to GET `path` while every permit of app.state.<held> is taken."""
+    app = client.app
+    semaphore: anyio.Semaphore = getattr(app.state, held)  # type: ignore[attr-defined]
+
+    async def scenario() -> httpx.Response:
+        permits = semaphore.value
+        for _ in range(permits):
+            await semaphore.acquire()
+        try:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
+                base_url="http://testserver",
+                headers=headers,
+            ) as asgi:
+                with anyio.fail_after(30):
+                    return await asgi.get(path)
+        finally:
+            for _ in range(permits):
+                semaphore.release()
+
+    return client.portal.call(scenario)  # type: ignore[union-attr,no-any-return]
+
+
+@pytest.mark.parametrize("lookup", LOOKUPS)
+def test_a_lookup_waits_for_no_slot_that_other_requests_hold(
+    make_client: ClientFactory, demo_url: str, lookup: str
+) -> None:
+    """Each lane has a connection of its own: with every shared slot taken (slow analytics,
+    imports), a lookup is still answered."""
+    moment = datetime.now(UTC)
+    with make_client(demo_url) as client:
+        client: TestClient  # type: ignore[no-redef]
+        client.app.dependency_overrides[now] = lambda: moment  # type: ignore[attr-defined]
+        headers = {"Authorization": f"Bearer {demo_token(client)}"}
+        path = LOOKUPS[lookup](demo_ids(client, headers))
+        # licenseinfo's first request of a day records it: a write, which takes a shared
+        # slot. Later ones only read.
+        assert client.get(path, headers=headers).status_code == 200
+        answer = answer_while_all_taken(client, "database_slots", path, headers)
+        assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.parametrize("lookup", LOOKUPS)
+def test_a_bad_token_is_refused_without_waiting_for_a_lane(
+    make_client: ClientFactory, demo_url: str, lookup: str
+) -> None:
+    """The caller is checked before its lookup waits for a lane: a lane never waits on a
+    token's check, and a caller that is refused never waits for a lane."""
+    with make_client(demo_url) as client:
+        client: TestClient  # type: ignore[no-redef]
+        headers = {"Authorization": f"Bearer {demo_token(client)}"}
+        path = LOOKUPS[lookup](demo_ids(client, headers))
+        refused = {"Authorization": "Bearer not-a-token"}
+        answer = answer_while_all_taken(client, "lookup_slots", path, refused)
+        assert answer.status_code == 401, answer.text
+
+
 def test_license_info_writes_its_record_outside_the_lanes(
     make_client: ClientFactory, demo_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -143,8 +205,10 @@ def test_license_info_writes_its_record_outside_the_lanes(
         save_record(ledger, record)
 
     monkeypatch.setattr(live_platform_queries, "save_record", saving)
+    moment = datetime.now(UTC)  # both requests on one day, even across midnight
     with make_client(demo_url, lookup_concurrency=1) as client:
         client: TestClient  # type: ignore[no-redef]
+        client.app.dependency_overrides[now] = lambda: moment  # type: ignore[attr-defined]
         headers = {"Authorization": f"Bearer {demo_token(client)}"}
         path = LOOKUPS["licenseinfo"]({})
         first, again = (client.get(path, headers=headers) for _ in range(2))

@@ -143,9 +143,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = make_engine(settings.ledger_url)
-        app.state.database_slots = anyio.Semaphore(CONNECTIONS)
+        # The pool's connections, shared: a few kept for the point lookups' lanes, the rest
+        # for every other request's turn (kit/dependencies.py).
         lanes = lookup_lanes(settings.lookup_concurrency, app.state.engine.dialect.name)
         app.state.lookup_slots = anyio.Semaphore(lanes)
+        app.state.database_slots = anyio.Semaphore(CONNECTIONS - lanes)
         secret = settings.secret_key.get_secret_value() if settings.secret_key else None
         app.state.keyring = KeyRing(app.state.engine, secret)
         # Loaded now, before any request holds the write lock (SQLite has one writer); a

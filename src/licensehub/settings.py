@@ -42,9 +42,11 @@ class Settings(BaseSettings):
     # Bodies of API requests, and files uploaded to POST /imports (streamed to disk).
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
     max_upload_bytes: int = Field(default=2 << 30, ge=1024)
-    # How many point lookups (a user's licenses, a customer's SKUs, Veeam's
-    # LicensingInformation) run at once; unset, the store's default (kit.dependencies).
-    lookup_concurrency: int | None = Field(default=None, ge=1, le=CONNECTIONS)
+    # How many point lookups (a customer, its SKUs, a user's licenses, a Veeam organization,
+    # its LicensingInformation, licenseinfo's reading) run at once, each with a connection
+    # kept for it; unset, the store's default (kit.dependencies.LOOKUP_LANES). At most half
+    # the pool, so that the other requests keep the rest.
+    lookup_concurrency: int | None = Field(default=None, ge=1, le=CONNECTIONS // 2)
     # Browser origins allowed to call the API (CORS), comma-separated; none by default.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Entra ID sign-in (auth/entra.py), off while the issuer is unset. Entra's issuer names the

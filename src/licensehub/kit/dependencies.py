@@ -33,24 +33,27 @@ DatabaseSlot = Depends(database_slot)
 
 
 # Lookup lanes unless settings.lookup_concurrency says otherwise. Measured on 2 cores at 16
-# and 64 connections (README: Benchmarks), 2 lanes answered the most on both stores, 4 as
-# many on PostgreSQL. A lookup on PostgreSQL also waits on a round trip per statement, which
-# other lanes can use: across a network, more lanes hide more of them.
+# and 64 connections (README: Benchmarks): on SQLite 2 lanes answered the most; on
+# PostgreSQL 2 to 8 answered within this machine's noise of each other. A lookup on
+# PostgreSQL also waits on a round trip per statement, which other lanes can use: across a
+# network, more lanes hide more of them.
 LOOKUP_LANES = {"sqlite": 2, "postgresql": 4}
+DEFAULT_LOOKUP_LANES = 2
 
 
 def lookup_lanes(configured: int | None, dialect: str) -> int:
-    return configured or LOOKUP_LANES[dialect]
+    return configured or LOOKUP_LANES.get(dialect, DEFAULT_LOOKUP_LANES)
 
 
 @asynccontextmanager
 async def lookup_lane(request: Request) -> AsyncIterator[None]:
-    """A point lookup's turn: one of a few lookup lanes (lookup_lanes), then a slot of the
-    pool. A lookup spends most of its time in Python, so past a few at a time the worker
-    threads only take the GIL from each other: at 16 and 64 connections, 2 lanes answered
-    25-80% more lookups a second than 20 (README: Benchmarks). Slower requests (analytics,
-    an import's status) take no lane, so lookups never queue behind them."""
-    async with request.app.state.lookup_slots, pool_slot(request):
+    """A point lookup's turn at the ledger: one of a few lanes, each with a connection of
+    the pool kept for it (the app gives the other requests' slots the rest). A lookup spends
+    most of its time in Python, so past a few at a time the worker threads only take the GIL
+    from each other: at 16 and 64 connections, 2 lanes answered 16-83% more lookups a second
+    than 20 turns at the shared slots did (README: Benchmarks). Lookups never wait on a slot
+    that analytics, imports or the lists hold, nor those on a lane."""
+    async with request.app.state.lookup_slots:
         yield
 
 
@@ -62,10 +65,10 @@ async def lookup_slot(request: Request) -> AsyncIterator[None]:
 
 
 SECOND_TRANSACTION = (
-    "This turn already has a transaction open. A turn is one slot of the connection pool "
-    "(database_slot counts them): a request holding two connections at once can wait on the "
-    "pool for connections that only requests like it would free. End the first transaction "
-    "before opening the next."
+    "This turn already has a transaction open. A turn is one connection of the pool "
+    "(pool_slot and lookup_lane count them): a request holding two connections at once can "
+    "wait on the pool for connections that only requests like it would free. End the first "
+    "transaction before opening the next."
 )
 
 
@@ -130,5 +133,7 @@ async def lookup_turn(request: Request, _: None = Depends(lookup_slot, scope="fu
 
 
 # For read-only point lookups only: a request that may write waits on SQLite's one write
-# lock, and would hold a lane while it waits.
+# lock, and would hold a lane while it waits. Declare it after the endpoint's `Scoped`:
+# dependencies are solved in order, and a lane must not wait on a token's check (with Entra
+# sign-in, maybe a fetch of the issuer's keys).
 LookupTurn = Annotated[Turn, Depends(lookup_turn)]

@@ -8,7 +8,8 @@ the first page of 2,740 rows (1.1 MB) that was 1.2 ms of the 1.3 ms spent joinin
 encoding the rows (README: Benchmarks). Served from the heap and kept, the same buffers
 cost 0.2 ms.
 
-Process-wide and glibc's alone: elsewhere (musl, macOS, Windows) nothing changes.
+Process-wide and glibc's alone: elsewhere (musl, macOS, Windows) nothing changes. An
+allocator preloaded in glibc's place (jemalloc, tcmalloc) keeps its own ways.
 """
 
 from __future__ import annotations
@@ -18,10 +19,16 @@ import ctypes
 # mallopt()'s parameters (glibc's malloc.h).
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
+M_ARENA_MAX = -8
 # A full page of 10,000 rows is ~4 MB; a streamed page's chunks are half that.
 MMAP_THRESHOLD = 8 << 20
-# Freed memory kept at the heap's top before any is given back: a few pages' worth.
+# Freed memory an arena keeps at its top before giving any back: a few pages' worth. Pages
+# are built in the worker threads, which glibc spreads over up to 8 arenas a core, each
+# keeping what its largest page used; a few arenas keep that bounded (4 x 32 MB at the very
+# most, ~4 x 3 MB for the usual first page of 1.1 MB). Under the GIL, threads rarely
+# allocate at the same moment, which is what more arenas are for.
 TRIM_THRESHOLD = 32 << 20
+ARENAS = 4
 
 
 def keep_large_buffers() -> bool:
@@ -34,6 +41,6 @@ def keep_large_buffers() -> bool:
     if mallopt is None:
         return False
     # Setting either threshold also ends glibc's own adjusting of both: set them together.
-    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
-        mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
-    )
+    settings = ((M_ARENA_MAX, ARENAS), (M_MMAP_THRESHOLD, MMAP_THRESHOLD),
+                (M_TRIM_THRESHOLD, TRIM_THRESHOLD))  # fmt: skip
+    return all(mallopt(parameter, value) == 1 for parameter, value in settings)

@@ -23,8 +23,9 @@ def normalize_url(url: str | URL) -> URL:
 
 
 # Each process keeps at most POOL_SIZE + MAX_OVERFLOW connections. The app lets no more
-# requests than that wait for one (kit.dependencies.database_slot): a request blocked on the
-# pool would hold one of the 40 worker threads that the requests holding connections need.
+# requests than that wait for one (kit.dependencies: pool_slot, lookup_lane): a request
+# blocked on the pool would hold one of the 40 worker threads that the requests holding
+# connections need.
 POOL_SIZE = 10
 MAX_OVERFLOW = 10
 CONNECTIONS = POOL_SIZE + MAX_OVERFLOW

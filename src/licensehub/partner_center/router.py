@@ -99,7 +99,7 @@ def list_customers(
 
 
 @router.get("/v1/customers/{customer_id}", response_model=Customer, summary="One customer")
-def get_customer(turn: LookupTurn, scope: Scoped, customer_id: CustomerId) -> Response:
+def get_customer(scope: Scoped, turn: LookupTurn, customer_id: CustomerId) -> Response:
     with turn.reading() as ledger:
         row = visible_customer(ledger, scope, customer_id)
     return json_response(customer_resource(row))
@@ -111,7 +111,7 @@ def get_customer(turn: LookupTurn, scope: Scoped, customer_id: CustomerId) -> Re
     summary="The customer's seats per product SKU",
 )
 def subscribed_skus(
-    turn: LookupTurn, scope: Scoped, customer_id: CustomerId, groups: LicenseGroups
+    scope: Scoped, turn: LookupTurn, customer_id: CustomerId, groups: LicenseGroups
 ) -> Response:
     with turn.reading() as ledger:
         tenant = visible_customer(ledger, scope, customer_id)
@@ -146,8 +146,8 @@ def subscribed_skus(
     },
 )
 def user_licenses(
-    turn: LookupTurn,
     scope: Scoped,
+    turn: LookupTurn,
     customer_id: CustomerId,
     user_id: Annotated[str, Path(description="The user's object id or userPrincipalName.")],
     groups: LicenseGroups,

@@ -108,8 +108,8 @@ def get_organizations(
 )
 def get_organization(
     request: Request,
-    turn: LookupTurn,
     scope: Scoped,
+    turn: LookupTurn,
     organization_id: OrganizationId,
     extended_view: ExtendedView = True,
 ) -> Response:
@@ -125,7 +125,7 @@ def get_organization(
     summary="How many licenses the organization's users consume, and how many are new",
 )
 def get_licensing_information(
-    turn: LookupTurn, scope: Scoped, now: Now, organization_id: OrganizationId
+    scope: Scoped, turn: LookupTurn, now: Now, organization_id: OrganizationId
 ) -> Response:
     with turn.reading() as ledger:
         counts = queries.licensing_information(ledger, find(ledger, scope, organization_id), now)
