@@ -90,6 +90,15 @@ def demo_ids(client: TestClient, headers: dict[str, str]) -> dict[str, str]:
     return {"customer": customers[0]["id"], "organization": organizations[0]["id"]}
 
 
+def asgi_client(app: object, headers: dict[str, str]) -> httpx.AsyncClient:
+    """A client of the app on the test's own event loop (TestClient's portal)."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
+        base_url="http://testserver",
+        headers=headers,
+    )
+
+
 @pytest.mark.parametrize("lookup", LOOKUPS)
 def test_a_point_lookup_waits_for_a_lane_and_other_reads_pass_it(
     make_client: ClientFactory, demo_url: str, lookup: str
@@ -106,11 +115,7 @@ def test_a_point_lookup_waits_for_a_lane_and_other_reads_pass_it(
 
         async def scenario() -> None:
             lanes: anyio.Semaphore = app.state.lookup_slots  # type: ignore[attr-defined]
-            async with httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
-                base_url="http://testserver",
-                headers=headers,
-            ) as asgi:
+            async with asgi_client(app, headers) as asgi:
 
                 async def look_up() -> None:
                     answers["lookup"] = await asgi.get(path)
@@ -144,11 +149,7 @@ def answer_while_all_taken(
         for _ in range(permits):
             await semaphore.acquire()
         try:
-            async with httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
-                base_url="http://testserver",
-                headers=headers,
-            ) as asgi:
+            async with asgi_client(app, headers) as asgi:
                 with anyio.fail_after(30):
                     return await asgi.get(path)
         finally:

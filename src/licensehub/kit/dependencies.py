@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 
+from licensehub.auth.scope import CurrentPrincipal
 from licensehub.ledger.database import write_transaction
 
 
@@ -128,12 +129,17 @@ async def ledger_turn(request: Request, _: None = DatabaseSlot) -> Turn:
 LedgerTurn = Annotated[Turn, Depends(ledger_turn)]
 
 
-async def lookup_turn(request: Request, _: None = Depends(lookup_slot, scope="function")) -> Turn:
+# A lane is waited for only once the caller is known (dependencies are solved in the order
+# they are declared): a lane never waits on a token's check (with Entra sign-in, maybe a
+# fetch of the issuer's keys), and a caller refused never waits for a lane.
+async def lookup_turn(
+    request: Request,
+    _caller: CurrentPrincipal,
+    _: None = Depends(lookup_slot, scope="function"),
+) -> Turn:
     return Turn(request.app.state.engine)
 
 
 # For read-only point lookups only: a request that may write waits on SQLite's one write
-# lock, and would hold a lane while it waits. Declare it after the endpoint's `Scoped`:
-# dependencies are solved in order, and a lane must not wait on a token's check (with Entra
-# sign-in, maybe a fetch of the issuer's keys).
+# lock, and would hold a lane while it waits.
 LookupTurn = Annotated[Turn, Depends(lookup_turn)]

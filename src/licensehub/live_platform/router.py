@@ -68,6 +68,10 @@ def license_info(row: Row[Any], guid: uuid.UUID) -> LicenseInfo:
     )
 
 
+def answer(rows: list[Row[Any]], guid: uuid.UUID) -> Response:
+    return json_response([license_info(row, guid) for row in rows])
+
+
 def stored_answer(
     turn: Turn, scope: Scoped, now: datetime, guid: uuid.UUID, since: date
 ) -> Response | None:
@@ -80,7 +84,7 @@ def stored_answer(
         stored = next((row for row in rows if row.day == record["day"]), None)
         if not queries.holds(stored, record):
             return None
-    return json_response([license_info(row, guid) for row in rows])
+    return answer(rows, guid)
 
 
 def recorded_answer(
@@ -97,7 +101,7 @@ def recorded_answer(
         if not queries.is_recorded(ledger, record):
             queries.save_record(ledger, record)
         rows = queries.history(ledger, service.id, since)
-    return json_response([license_info(row, guid) for row in rows])
+    return answer(rows, guid)
 
 
 @router.get(
