@@ -8,6 +8,7 @@ thread pool; a Response returned as it is skips that trip. The routes keep their
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pydantic_core
 from fastapi.responses import Response
@@ -15,11 +16,12 @@ from pydantic import BaseModel
 
 
 def json_response(
-    content: BaseModel | Sequence[BaseModel],
+    content: BaseModel | Sequence[BaseModel] | dict[str, Any] | list[dict[str, Any]],
     media_type: str = "application/json",
     status_code: int = 200,
 ) -> Response:
-    """The models as FastAPI would have written them: by alias, compact UTF-8 JSON."""
+    """The models (or a body of plain dicts and lists) as FastAPI would have written them:
+    by alias, compact UTF-8 JSON."""
     return Response(
         pydantic_core.to_json(content, by_alias=True),
         status_code=status_code,

@@ -8,7 +8,6 @@ from xml.etree import ElementTree
 import mimeparse
 import pydantic_core
 from fastapi.responses import Response
-from pydantic import BaseModel
 
 from licensehub.kit.errors import NotAcceptable
 
@@ -64,10 +63,9 @@ def to_xml(body: dict[str, Any]) -> bytes:
     return document
 
 
-def respond(body: BaseModel, media_type: str, *, exclude: set[str]) -> Response:
+def respond(body: dict[str, Any], media_type: str) -> Response:
     """The body in the negotiated media type; JSON written by pydantic's serializer, as
-    kit.responses does, rather than dumped to dicts for the json module to write again."""
+    kit.responses does."""
     if media_type in XML_TYPES:
-        xml = to_xml(body.model_dump(exclude=exclude))
-        return Response(xml, media_type=f"{media_type}; charset=utf-8")
-    return Response(pydantic_core.to_json(body, exclude=exclude), media_type=media_type)
+        return Response(to_xml(body), media_type=f"{media_type}; charset=utf-8")
+    return Response(pydantic_core.to_json(body), media_type=media_type)

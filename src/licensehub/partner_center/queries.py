@@ -13,7 +13,20 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Row, Select, and_, bindparam, func, select
+from sqlalchemy import (
+    BindParameter,
+    Column,
+    Connection,
+    Label,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    select,
+    type_coerce,
+)
 
 from licensehub.auth.tenant_scope import TenantScope, restriction
 from licensehub.ledger.tables import (
@@ -26,6 +39,7 @@ from licensehub.ledger.tables import (
     tenants,
     users,
 )
+from licensehub.partner_center.resources import guid_text
 
 CUSTOMER_ID: BindParameter[Any] = bindparam("customer_id")
 USER_KEY: BindParameter[Any] = bindparam("user_key")
@@ -86,8 +100,22 @@ def customer_user(
     return connection.execute(statement, values).first()
 
 
-PLANS_OF_SKUS = (
-    select(sku_service_plans.c.sku_id, service_plans)
+def driver_guid(column: Column[Any]) -> Label[Any]:
+    """A GUID column as the driver reads it, without SQLAlchemy parsing it into a UUID on
+    SQLite: resources.guid_text formats it, once per GUID (README: Benchmarks)."""
+    return type_coerce(column, String).label(column.name)
+
+
+# A service plan's columns for resources.service_plan.
+PLAN_COLUMNS = (
+    driver_guid(service_plans.c.service_plan_id),
+    service_plans.c.service_name,
+    service_plans.c.display_name,
+    service_plans.c.target_type,
+)
+
+PLANS_OF_SKUS: Select[Any] = (
+    select(driver_guid(sku_service_plans.c.sku_id), *PLAN_COLUMNS)
     .join(service_plans, service_plans.c.service_plan_id == sku_service_plans.c.service_plan_id)
     .where(sku_service_plans.c.sku_id.in_(SKU_IDS))
     .order_by(
@@ -96,10 +124,11 @@ PLANS_OF_SKUS = (
 )
 
 
-def plans_of(connection: Connection, sku_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Row[Any]]]:
-    by_sku: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+def plans_of(connection: Connection, sku_ids: list[uuid.UUID]) -> dict[str, list[Row[Any]]]:
+    """The SKUs' service plans, by the SKU's id as guid_text writes it."""
+    by_sku: dict[str, list[Row[Any]]] = defaultdict(list)
     for row in connection.execute(PLANS_OF_SKUS, {"sku_ids": sku_ids}):
-        by_sku[row.sku_id].append(row)
+        by_sku[guid_text(row.sku_id)].append(row)
     return by_sku
 
 
@@ -118,7 +147,7 @@ HELD = (
 HELD_PLANS = (
     select(
         license_assignments.c.id.label("assignment_id"),
-        service_plans,
+        *PLAN_COLUMNS,
         assignment_disabled_plans.c.assignment_id.is_not(None).label("disabled"),
     )
     .select_from(
@@ -178,4 +207,4 @@ def subscribed_skus(
     """The tenant's current seats per SKU, with how many are assigned now."""
     rows = connection.execute(SUBSCRIBED, {"tenant": tenant_row_id, "groups": list(groups)}).all()
     plans = plans_of(connection, [row.sku_id for row in rows])
-    return [(row, plans[row.sku_id]) for row in rows]
+    return [(row, plans[guid_text(row.sku_id)]) for row in rows]

@@ -1,0 +1,91 @@
+"""The Partner Center bodies built as plain dicts (partner_center/resources.py) are, byte for
+byte, what their pydantic models write: same keys, same order, same values, for every
+customer of the demo ledger and a user holding licenses in each, in JSON and in XML."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
+from sqlalchemy import Engine, func, select
+
+from licensehub.ledger.tables import license_assignments, tenants, users
+from licensehub.partner_center.negotiation import to_xml
+from licensehub.partner_center.schemas import Collection, Customer, License, SubscribedSku
+
+BOTH_GROUPS = {"licenseGroupIds": ["Group1", "Group2"]}
+
+
+def without_object_types(value: Any) -> Any:
+    """The body with every `attributes` left out, for the models to write their own."""
+    if isinstance(value, dict):
+        return {k: without_object_types(v) for k, v in value.items() if k != "attributes"}
+    if isinstance(value, list):
+        return [without_object_types(item) for item in value]
+    return value
+
+
+def model_written(model: Any, body: bytes, **dump: Any) -> bytes:
+    """What the model writes for the body; each objectType is the model's own."""
+    adapter: TypeAdapter[Any] = TypeAdapter(model)
+    read = adapter.validate_python(without_object_types(json.loads(body)), strict=True)
+    return adapter.dump_json(read, by_alias=True, **dump)
+
+
+def busiest_users(engine: Engine) -> list[tuple[str, str]]:
+    """Per customer, the current user holding the most licenses now: (tenant id, object id)."""
+    held = func.count(license_assignments.c.id)
+    ranked = (
+        select(
+            tenants.c.tenant_id,
+            users.c.object_id,
+            func.row_number()
+            .over(partition_by=tenants.c.id, order_by=(held.desc(), users.c.id))
+            .label("rank"),
+        )
+        .join(users, users.c.tenant_id == tenants.c.id)
+        .join(license_assignments, license_assignments.c.user_id == users.c.id)
+        .where(license_assignments.c.valid_to.is_(None), users.c.deleted_at.is_(None))
+        .group_by(tenants.c.id, tenants.c.tenant_id, users.c.id, users.c.object_id)
+        .subquery()
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(ranked.c.tenant_id, ranked.c.object_id).where(ranked.c.rank == 1)
+        ).all()
+    return [(str(tenant), str(user)) for tenant, user in rows]
+
+
+def test_customers_and_their_seats_are_written_as_their_models(api: TestClient) -> None:
+    listed = api.get("/v1/customers", params={"size": 500})
+    assert listed.status_code == 200
+    assert listed.content == model_written(Collection[Customer], listed.content)
+    customers = listed.json()["items"]
+    assert len(customers) > 1
+    plans = 0
+    for customer in customers:
+        one = api.get(f"/v1/customers/{customer['id']}")
+        assert one.content == model_written(Customer, one.content)
+        seats = api.get(f"/v1/customers/{customer['id']}/subscribedskus", params=BOTH_GROUPS)
+        assert seats.status_code == 200
+        assert seats.content == model_written(Collection[SubscribedSku], seats.content)
+        plans += sum(len(item["servicePlans"]) for item in seats.json()["items"])
+    assert plans > 0, "no service plans written: nothing proved"
+
+
+def test_licenses_are_written_as_their_models_in_json_and_xml(
+    api: TestClient, demo_engine: Engine
+) -> None:
+    holders = busiest_users(demo_engine)
+    assert len(holders) > 1
+    for tenant_id, object_id in holders:
+        path = f"/v1/customers/{tenant_id}/users/{object_id}/licenses"
+        as_json = api.get(path, params=BOTH_GROUPS)
+        assert as_json.status_code == 200
+        assert as_json.json()["items"], path
+        modelled = model_written(Collection[License], as_json.content, exclude={"links"})
+        assert as_json.content == modelled
+        as_xml = api.get(path, params=BOTH_GROUPS, headers={"Accept": "application/xml"})
+        assert as_xml.content == to_xml(json.loads(modelled))
