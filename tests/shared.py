@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
@@ -17,3 +19,10 @@ def recorded(relative: str) -> Any | None:
     if not path.exists():
         return None
     return json.loads(path.read_text(encoding="utf-8-sig"))
+
+
+def model_written(model: Any, data: Any, **dump: Any) -> bytes:
+    """What `model` (a type pydantic reads) writes, by alias, for the JSON value `data`, read
+    strictly: a body built by hand must equal it byte for byte."""
+    adapter: TypeAdapter[Any] = TypeAdapter(model)
+    return adapter.dump_json(adapter.validate_python(data, strict=True), by_alias=True, **dump)
