@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Connection, Row, Select, bindparam, or_, select, update
 
-from licensehub.auth.tenant_scope import TenantScope, restriction
+from licensehub.auth.tenant_scope import TenantScope, one_tenant_restriction
 from licensehub.kit.errors import NotFound
 from licensehub.ledger.tables import (
     tenants,
@@ -38,8 +38,8 @@ SINCE: BindParameter[Any] = bindparam("since")
 
 
 # The statements of a GET are built once: the service and the day are bound parameters and
-# the scope is restriction()'s, so that one statement per kind of principal serves every
-# request without being built and keyed again (README: Benchmarks).
+# the scope is one_tenant_restriction()'s, so that one statement per kind of principal serves
+# every request without being built and keyed again (README: Benchmarks).
 @cache
 def service_statement(kind: str, lock: bool) -> Select[Any]:
     query = (
@@ -47,7 +47,7 @@ def service_statement(kind: str, lock: bool) -> Select[Any]:
         .join(tenants, tenants.c.id == voice_services.c.tenant_id)
         .where(
             voice_services.c.ump_customer_guid == GUID,
-            restriction(kind, voice_services.c.tenant_id),
+            one_tenant_restriction(kind, voice_services.c.tenant_id),
         )
     )
     if lock:

@@ -1,9 +1,9 @@
 """The Partner Center APIs' reads of the ledger, each starting from the tenant scope.
 
 The point lookups' statements are built once: the customer, the user and the license groups
-are bound parameters, and the principal's scope is restriction()'s, so that one statement per
-kind of principal serves every request, without being built, keyed and looked up in
-SQLAlchemy's cache of compiled SQL again (README: Benchmarks)."""
+are bound parameters, and the principal's scope is one_tenant_restriction()'s, so that one
+statement per kind of principal serves every request, without being built, keyed and looked
+up in SQLAlchemy's cache of compiled SQL again (README: Benchmarks)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from licensehub.auth.tenant_scope import TenantScope, restriction
+from licensehub.auth.tenant_scope import TenantScope, one_tenant_restriction
 from licensehub.ledger.tables import (
     assignment_disabled_plans,
     license_assignments,
@@ -61,7 +61,7 @@ def customers(connection: Connection, scope: TenantScope, size: int) -> tuple[in
 @cache
 def customer_statement(kind: str) -> Select[Any]:
     return select(tenants).where(
-        restriction(kind, tenants.c.id), tenants.c.tenant_id == CUSTOMER_ID
+        one_tenant_restriction(kind, tenants.c.id), tenants.c.tenant_id == CUSTOMER_ID
     )
 
 
@@ -81,7 +81,7 @@ def customer_user_statement(kind: str, by_object_id: bool) -> Select[Any]:
     return (
         select(tenants.c.id.label("tenant_row_id"), users.c.id.label("user_row_id"))
         .select_from(tenants.outerjoin(users, current_user))
-        .where(restriction(kind, tenants.c.id), tenants.c.tenant_id == CUSTOMER_ID)
+        .where(one_tenant_restriction(kind, tenants.c.id), tenants.c.tenant_id == CUSTOMER_ID)
     )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
     select,
 )
 
-from licensehub.auth.tenant_scope import TenantScope, restriction
+from licensehub.auth.tenant_scope import TenantScope, one_tenant_restriction
 from licensehub.ledger.tables import backup_organizations, backup_protected_users
 from licensehub.veeam import rules
 
@@ -39,12 +39,12 @@ ORGANIZATION_ID: BindParameter[Any] = bindparam("organization_id")
 
 
 # A lookup's statements are built once, with the values as bound parameters and the scope as
-# restriction()'s: one statement per kind of principal serves every request (README:
+# one_tenant_restriction()'s: one statement per kind of principal serves every request (README:
 # Benchmarks).
 @cache
 def organization_statement(kind: str) -> Select[Any]:
     return select(orgs).where(
-        restriction(kind, orgs.c.tenant_id), orgs.c.organization_id == ORGANIZATION_ID
+        one_tenant_restriction(kind, orgs.c.tenant_id), orgs.c.organization_id == ORGANIZATION_ID
     )
 
 
