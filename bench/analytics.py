@@ -64,7 +64,7 @@ def measure(
         for name, params in queries(data).items():
             path = f"{USAGE}?{urlencode(params)}"
             statements = captured_sql(url, path, token)
-            run_sql, close = raw_runner(url, statements)
+            run_sql, close = raw_runner(url, [statements])
 
             def fetch(path: str = path) -> bytes:
                 response = client.get(path, headers=headers)

@@ -3,7 +3,9 @@
 1, 16 and 64 connections, each against a constant body of its own size from the same app,
 server, middleware and authentication (constant_app.py), run turn about. The notes add the
 floor: the same constant body after a `SELECT 1` in a read transaction, what any lookup pays
-before its first query."""
+before its first query; and the lookup's own SQL, captured from the app and timed through the
+bare driver, which with the floor bounds what any lookup sending it could reach
+(`best_possible_ratio`)."""
 
 from __future__ import annotations
 
@@ -24,13 +26,16 @@ from bench.lookup_data import LookupData, lookup_data
 from bench.report import Figure, Report
 from bench.scale import Scale
 from bench.server import serving
+from bench.sql_capture import Statement, captured_sql_of_each, raw_runner
+from bench.timing import paired
 from bench.wrk import LoadResult, run_load
 from licensehub.ledger.database import make_engine
 from licensehub.ledger.tables import backup_organizations, tenants, users, voice_services
 
 TARGET = 0.6  # lookups per second at least 0.6x the constant body's
 SAMPLE = 1000  # different ids per lookup, so that no one row stays hot
-SIZE_SAMPLE = 50  # responses read to size the baseline's body
+SIZE_SAMPLE = 50  # responses read to size the baseline's body, and to time their SQL
+SQL_REPEATS = 9
 
 USER_LICENSES = "/v1/customers/{customer_id}/users/{user_id}/licenses"
 SUBSCRIBED_SKUS = "/v1/customers/{customer_id}/subscribedskus"
@@ -137,6 +142,7 @@ def point_lookups(report: Report, store: str, scale: Scale) -> None:
     try:
         with httpx.Client(base_url=server.base, headers={"Authorization": authorization}) as client:
             sizes = {lookup.name: body_size(client, lookup.paths) for lookup in to_run}
+        sql = {lookup.name: own_sql(url, lookup.paths, token) for lookup in to_run}
         for lookup in to_run:
             size = sizes[lookup.name]
             constant = CONSTANT_PATHS[lookup.template].format(size=size)
@@ -145,7 +151,7 @@ def point_lookups(report: Report, store: str, scale: Scale) -> None:
                 ours = server.load(lookup.paths, connections, scale.load_seconds)
                 theirs = server.load([constant], connections, scale.load_seconds)
                 floors = server.load([floor], connections, scale.load_seconds)
-                loads = Loads(ours, theirs, floors, size)
+                loads = Loads(ours, theirs, floors, size, sql[lookup.name])
                 report.add(figure(store, lookup, connections, loads, data, made))
     finally:
         server.close()
@@ -157,12 +163,48 @@ class Loads:
     theirs: LoadResult  # the constant body: the baseline
     floor: LoadResult  # the constant body after SELECT 1 in a read transaction
     body_bytes: int  # of the lookup's answers on average, and so of the constant body
+    sql: OwnSql
+
+
+@dataclass(frozen=True)
+class OwnSql:
+    """A lookup's statements, captured from the app and sent again through the bare driver,
+    each request's in a transaction of its own, on one connection."""
+
+    statements: float  # per request, on average
+    seconds: float  # per request, beyond what a transaction with SELECT 1 takes
+
+    def best_possible(self, floor_per_second: float) -> float:
+        """Requests a second no lookup sending these statements can beat: the floor (HTTP,
+        token, a transaction with SELECT 1) plus the statements' own time, one after the
+        other. A bound at one connection; beyond, the server's threads overlap one request's
+        statements with another's Python, and it is an estimate."""
+        return 1 / (1 / floor_per_second + self.seconds) if floor_per_second else 0.0
+
+
+def own_sql(url: str, paths: Sequence[str], token: str) -> OwnSql:
+    """The SQL of the first SIZE_SAMPLE paths (read once already: licenseinfo's records of
+    the day are written), timed against as many transactions with SELECT 1."""
+    each = captured_sql_of_each(url, paths[:SIZE_SAMPLE], token)
+    select_one = [[Statement("SELECT 1", ())] for _ in each]
+    run, close = raw_runner(url, each)
+    run_floor, close_floor = raw_runner(url, select_one)
+    try:
+        ours, floor = paired(run, run_floor, SQL_REPEATS)
+    finally:
+        close()
+        close_floor()
+    return OwnSql(
+        statements=statistics.mean(len(statements) for statements in each),
+        seconds=max(ours - floor, 0.0) / len(each),
+    )
 
 
 def figure(
     store: str, lookup: Lookup, connections: int, loads: Loads, data: UsageData, made: LookupData
 ) -> Figure:
     ours, theirs, floor = loads.ours, loads.theirs, loads.floor
+    best = loads.sql.best_possible(floor.per_second)
     return Figure(
         figure=f"lookups: {lookup.name}, {connections} connections",
         store=store,
@@ -190,6 +232,11 @@ def figure(
             if theirs.per_second
             else None,
             "floor_p50_ms": floor.p50_ms,
+            "statements": round(loads.sql.statements, 1),
+            "sql_ms": round(loads.sql.seconds * 1000, 3),
+            "best_possible_ratio": round(best / theirs.per_second, 3)
+            if theirs.per_second
+            else None,
             "floor_errors": floor.errors if floor.failed else None,
             "tenants": data.tenants,
             "users": made.users,

@@ -3,7 +3,7 @@ straight through the same driver as a baseline."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,12 @@ class Statement:
 
 def captured_sql(url: str, path: str, token: str) -> list[Statement]:
     """Every statement the request at `path` makes licensehub send."""
+    (statements,) = captured_sql_of_each(url, [path], token)
+    return statements
+
+
+def captured_sql_of_each(url: str, paths: Sequence[str], token: str) -> list[list[Statement]]:
+    """Every statement each request makes licensehub send, one app for them all."""
     app = create_app(Settings(database_url=url))
     found: list[Statement] = []
 
@@ -31,22 +37,27 @@ def captured_sql(url: str, path: str, token: str) -> list[Statement]:
         if not sql.lstrip().upper().startswith("BEGIN"):
             found.append(Statement(sql, parameters))
 
+    each = []
     with TestClient(app) as client:
         engine = app.state.engine
         event.listen(engine, "before_cursor_execute", keep)
         try:
-            response = client.get(path, headers={"Authorization": f"Bearer {token}"})
-            response.raise_for_status()
+            for path in paths:
+                response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+                response.raise_for_status()
+                each.append(list(found))
+                found.clear()
         finally:
             event.remove(engine, "before_cursor_execute", keep)
-    return found
+    return each
 
 
 def raw_runner(
-    url: str, statements: list[Statement]
+    url: str, transactions: Sequence[list[Statement]]
 ) -> tuple[Callable[[], int], Callable[[], None]]:
-    """A function sending the statements on one plain DBAPI connection, fetching every row,
-    and one closing that connection."""
+    """A function sending each transaction's statements in turn on one plain DBAPI
+    connection, fetching every row and committing after each, and one closing that
+    connection."""
     from licensehub.ledger.database import make_engine
 
     engine = make_engine(url)
@@ -55,11 +66,12 @@ def raw_runner(
     def run() -> int:
         rows = 0
         cursor = raw.cursor()
-        for statement in statements:
-            cursor.execute(statement.sql, statement.parameters)
-            rows += len(cursor.fetchall())
+        for group in transactions:
+            for statement in group:
+                cursor.execute(statement.sql, statement.parameters)
+                rows += len(cursor.fetchall())
+            raw.commit()
         cursor.close()
-        raw.commit()
         return rows
 
     def close() -> None:
