@@ -193,6 +193,26 @@ def test_a_bad_token_is_refused_without_waiting_for_a_lane(
         assert answer.status_code == 401, answer.text
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/customers",
+        "/partner/v1/analytics/commercial/usage/license",
+        "/v6/Organizations",
+        "/audit",
+    ],
+)
+def test_a_bad_token_is_refused_without_waiting_for_a_slot(
+    make_client: ClientFactory, demo_url: str, path: str
+) -> None:
+    """The same for the requests that share the pool's other slots: with every one of them
+    taken (slow analytics, imports), a caller that is refused is told at once."""
+    with make_client(demo_url) as client:
+        refused = {"Authorization": "Bearer not-a-token"}
+        answer = answer_while_all_taken(client, "database_slots", path, refused)
+        assert answer.status_code == 401, answer.text
+
+
 def test_license_info_writes_its_record_outside_the_lanes(
     make_client: ClientFactory, demo_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,7 +12,7 @@ another one finds, whatever order xdist runs them in. (schemathesis' own pytest 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -31,11 +31,9 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import Engine
 
 from licensehub.app import create_app
-from licensehub.auth.keys import load_keys
-from licensehub.auth.principals import create_principal
-from licensehub.auth.tokens import issue_access_token
 from licensehub.kit.clock import now
 from licensehub.settings import Settings
+from tests.auth.world import writer_operator_token
 from tests.fuzz_entities import known_path_parameters
 
 # Noon of the demo's as-of day (tests/conftest.py): the fuzzed app's "now", so that its daily
@@ -89,14 +87,6 @@ def cases(
     )
 
 
-def writer_operator_token(engine: Engine) -> str:
-    """A token that reaches every endpoint, writes included."""
-    with engine.begin() as connection:
-        keys = load_keys(connection, None)
-        principal = create_principal(connection, "fuzz", can_write=True)
-    return issue_access_token(keys, principal, timedelta(hours=1))[0]
-
-
 @pytest.fixture
 def fuzzed_app(demo_url: str, tmp_path: Path) -> Iterator[FastAPI]:
     app = create_app(Settings(database_url=demo_url, data_dir=tmp_path))
@@ -115,7 +105,7 @@ def test_no_request_breaks_the_document(
     path: str,
     mode: GenerationMode,
 ) -> None:
-    token = writer_operator_token(demo_engine)
+    token = writer_operator_token(demo_engine, "fuzz")
     known = known_path_parameters(demo_engine)
     operation = schemathesis.openapi.from_asgi("/openapi.json", fuzzed_app)[path][method]
 

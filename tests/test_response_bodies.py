@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import types
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -29,10 +29,8 @@ from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import Engine
 
 from licensehub.app import ROUTERS
-from licensehub.auth.keys import load_keys
-from licensehub.auth.principals import create_principal
-from licensehub.auth.tokens import issue_access_token
 from licensehub.kit.clock import now
+from tests.auth.world import writer_operator_token
 from tests.conftest import DEMO_AS_OF, ClientFactory
 from tests.fuzz_entities import known_path_parameters
 
@@ -83,14 +81,6 @@ def test_every_get_route_declares_its_model_or_says_why_not() -> None:
             assert route.response_model is not None, (
                 f"GET {route.path}: declare response_model, or list it in UNDECLARED with why"
             )
-
-
-def writer_operator_token(engine: Engine) -> str:
-    """An operator that may write: it sees every tenant and may import the catalog."""
-    with engine.begin() as connection:
-        keys = load_keys(connection, None)
-        principal = create_principal(connection, "bodies", can_write=True)
-    return issue_access_token(keys, principal, timedelta(hours=1))[0]
 
 
 def concrete(path: str, values: dict[str, str]) -> str:
@@ -168,7 +158,7 @@ def test_every_declared_body_reads_back_as_its_model(
     demo_engine: Engine,
     subtests: pytest.Subtests,
 ) -> None:
-    token = writer_operator_token(demo_engine)
+    token = writer_operator_token(demo_engine, "bodies")
     values = known_path_parameters(demo_engine)[0]
     with make_client(demo_url) as client:
         client.app.dependency_overrides[now] = lambda: DEMO_NOON  # type: ignore[attr-defined]

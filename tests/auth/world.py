@@ -81,3 +81,12 @@ def build_world(engine: Engine) -> World:
             missing=uuid.UUID("00000000-1111-4222-8333-444444444444"),
         )
     return world
+
+
+def writer_operator_token(engine: Engine, name: str = "writer") -> str:
+    """A token of a new operator that may write: it sees every tenant and reaches every
+    endpoint, imports included."""
+    with engine.begin() as connection:
+        keys = load_keys(connection, None)
+        principal = create_principal(connection, name, can_write=True)
+    return issue_access_token(keys, principal, timedelta(hours=1))[0]

@@ -22,6 +22,7 @@ from licensehub.kit.dependencies import LedgerTurn
 from licensehub.ledger.database import make_engine
 from licensehub.ledger.tables import partners, tenants
 from licensehub.settings import Settings
+from tests.auth.world import writer_operator_token
 
 PROBES = {
     "partner_center": "/v1/customers/{customerId}/probe",
@@ -215,12 +216,14 @@ def test_forwarded_headers_from_anyone_else_are_ignored(ledger_url: str, tmp_pat
 def test_a_write_the_ledger_refuses_is_a_409_and_leaves_nothing_behind(
     probe_client: TestClient, ledger_url: str
 ) -> None:
-    response = probe_client.post(path_of("partner_center"))
+    engine = make_engine(ledger_url)
+    token = writer_operator_token(engine)
+    headers = {"Authorization": f"Bearer {token}"}
+    response = probe_client.post(path_of("partner_center"), headers=headers)
     assert response.status_code == 409
     body = response.json()
     assert set(body) == {"code", "description", "data", "source"}
     assert "a tenant with this tenant id already exists" in body["description"]
-    engine = make_engine(ledger_url)
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(partners)).scalar() == 0
     engine.dispose()

@@ -122,7 +122,9 @@ class Turn:
             self._open = False
 
 
-async def ledger_turn(request: Request, _: None = DatabaseSlot) -> Turn:
+# As for lookup_turn below: the caller is checked before the request waits for a slot of the
+# pool, so that a slot never waits on a token's check and a refused caller never waits.
+async def ledger_turn(request: Request, _caller: CurrentPrincipal, _: None = DatabaseSlot) -> Turn:
     return Turn(request.app.state.engine)
 
 
