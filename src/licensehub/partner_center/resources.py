@@ -3,7 +3,8 @@
 The point lookups answer in about a millisecond, and building and validating a pydantic model
 per service plan took a third of it (README: Benchmarks). The models in schemas.py stay the
 routes' `response_model`, so the OpenAPI document describes these bodies, and
-tests/test_response_bodies.py reads every body back with its model, byte for byte.
+tests/partner_center/test_resources.py holds the bodies to what the models write, byte for
+byte.
 """
 
 from __future__ import annotations
