@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy import Connection, Row, Select
+from sqlalchemy import Connection, Select
 
 from licensehub.auth.scope import Scoped
 from licensehub.kit.dependencies import LedgerTurn
@@ -72,14 +72,12 @@ def parse_processed(value: str | None) -> date | None:
         ) from None
 
 
-def body(
-    batches: Iterable[Sequence[Row[Any]]], total: int, next_link: str | None
-) -> Iterator[bytes]:
+def body(batches: Iterable[Sequence[str]], total: int, next_link: str | None) -> Iterator[bytes]:
     """The answer in chunks, one per batch of rows (each row its JSON object as text)."""
     yield b'{"Value":['
     separator = b""
     for batch in batches:
-        yield separator + ",".join(row[0] for row in batch).encode()
+        yield separator + ",".join(batch).encode()
         separator = b","
     tail: dict[str, Any] = {"TotalCount": total}
     if next_link:
@@ -102,7 +100,7 @@ def stream(
     before the transaction ends."""
     options = {"stream_results": True, "yield_per": STREAM_BATCH}
     with transaction, ledger.execute(statement, values, execution_options=options) as result:
-        yield from body(result.partitions(), total, next_link)
+        yield from body(result.scalars().partitions(), total, next_link)
 
 
 @router.get(
@@ -166,5 +164,7 @@ def license_usage(
             return StreamingResponse(chunks, media_type=JSON_UTF8)
         # A page of one batch is read at once: streaming it would cost a trip to the thread
         # pool for every chunk.
-        rows = ledger.execute(usage.page(scope, query), usage.parameters(scope, query)).all()
+        # Each row's one column as it is (scalars): no Row object made for it.
+        page = ledger.execute(usage.page(scope, query), usage.parameters(scope, query))
+        rows = page.scalars().all()
     return Response(b"".join(body([rows], total, next_link)), media_type=JSON_UTF8)
