@@ -124,10 +124,10 @@ def current_counts(
     connection: Connection, service_row: Row[Any], effective: Factors
 ) -> LicenseCounts:
     values = {"service": service_row.id}
-    numbers = [as_number(row) for row in connection.execute(NUMBERS, values)]
+    numbers = [as_number(row) for row in connection.execute(NUMBERS, values).all()]
     monitored = [
         Monitored(user_id, template, bool(updated))  # SQLite answers IS NOT NULL with 0 or 1
-        for user_id, template, updated in connection.execute(MONITORED, values)
+        for user_id, template, updated in connection.execute(MONITORED, values).all()
     ]
     return count_licenses(numbers, monitored, effective)
 
@@ -226,7 +226,7 @@ HISTORY = (
 
 def history(connection: Connection, service_id: int, since: date) -> list[Row[Any]]:
     """The service's records from `since` on, newest first."""
-    return list(connection.execute(HISTORY, {"service": service_id, "since": since}))
+    return list(connection.execute(HISTORY, {"service": service_id, "since": since}).all())
 
 
 def touched(connection: Connection, service_id: int, now: datetime) -> Row[Any]:
