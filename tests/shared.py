@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 from pydantic import TypeAdapter
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -26,3 +27,12 @@ def model_written(model: Any, data: Any, **dump: Any) -> bytes:
     strictly: a body built by hand must equal it byte for byte."""
     adapter: TypeAdapter[Any] = TypeAdapter(model)
     return adapter.dump_json(adapter.validate_python(data, strict=True), by_alias=True, **dump)
+
+
+def asgi_client(app: object, headers: dict[str, str]) -> httpx.AsyncClient:
+    """A client of the app on the test's own event loop (TestClient's portal)."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
+        base_url="http://testserver",
+        headers=headers,
+    )

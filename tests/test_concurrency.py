@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from licensehub.kit.clock import now
 from licensehub.live_platform import queries as live_platform_queries
 from tests.conftest import ClientFactory
+from tests.shared import asgi_client
 
 
 def test_parallel_sign_ins_and_recording_reads_all_succeed(
@@ -88,15 +89,6 @@ def demo_ids(client: TestClient, headers: dict[str, str]) -> dict[str, str]:
     customers = client.get("/v1/customers", headers=headers).json()["items"]
     organizations = client.get("/v6/Organizations", headers=headers).json()
     return {"customer": customers[0]["id"], "organization": organizations[0]["id"]}
-
-
-def asgi_client(app: object, headers: dict[str, str]) -> httpx.AsyncClient:
-    """A client of the app on the test's own event loop (TestClient's portal)."""
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
-        base_url="http://testserver",
-        headers=headers,
-    )
 
 
 @pytest.mark.parametrize("lookup", LOOKUPS)

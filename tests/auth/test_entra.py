@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import anyio
+import httpx
 import jwt
 import pytest
 from click.testing import CliRunner, Result
@@ -35,6 +37,7 @@ from licensehub.ledger.tables import principals, tenants
 from licensehub.settings import Settings
 from tests.auth.world import Tenant, tenant_named
 from tests.conftest import ClientFactory
+from tests.shared import asgi_client
 
 AUDIENCE = "api://licensehub"
 KID = "entra-key-1"
@@ -389,3 +392,40 @@ def test_the_link_command(
     assert writing_directory.exit_code == 2
     assert "may only read" in writing_directory.output
     assert run(demo_url, "user", "entra", "x", "--directory", "nope").exit_code == 2
+
+
+def test_the_link_is_read_in_a_turn_at_the_pool(api: TestClient, entra: FakeEntra) -> None:
+    """An Entra caller is checked before its request takes a turn at the pool, and reading
+    its link needs a connection: it waits for a turn of its own, so that the pool never
+    lends more connections than it has, and is answered once one is free."""
+    token = mint(entra)
+    listed = customers(api, token)  # the key set is fetched now
+    assert listed.status_code == 200, listed.text
+    # A point lookup: its lane is no turn at the pool, so only the link's read waits here.
+    path = f"/v1/customers/{listed.json()['items'][0]['id']}"
+    app = api.app
+    answers: dict[str, httpx.Response] = {}
+
+    async def scenario() -> None:
+        slots: anyio.Semaphore = app.state.database_slots  # type: ignore[attr-defined]
+        permits = slots.value
+        async with asgi_client(app, {"Authorization": f"Bearer {token}"}) as asgi:
+
+            async def ask() -> None:
+                answers["customer"] = await asgi.get(path)
+
+            with anyio.fail_after(30):
+                async with anyio.create_task_group() as tasks:
+                    for _ in range(permits):
+                        await slots.acquire()
+                    try:
+                        tasks.start_soon(ask)
+                        while slots.statistics().tasks_waiting == 0:
+                            await anyio.sleep(0.01)
+                        assert "customer" not in answers
+                    finally:
+                        for _ in range(permits):
+                            slots.release()
+
+    api.portal.call(scenario)  # type: ignore[union-attr]
+    assert answers["customer"].status_code == 200, answers["customer"].text

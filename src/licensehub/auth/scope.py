@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 
-from licensehub.auth.entra import EntraVerifier
+from licensehub.auth.entra import EntraIdentity, EntraVerifier
 from licensehub.auth.entra_links import linked_principal
 from licensehub.auth.keys import Keys, KeysUnavailable
 from licensehub.auth.principals import Principal
@@ -56,7 +56,13 @@ async def authenticate(
         try:
             principal = principal_from_token(app_keys(request), token)
         except InvalidToken:  # fetching keys and reading links is I/O: in a worker thread
-            principal = await run_in_threadpool(entra_principal, request, token)
+            identity = await run_in_threadpool(entra_identity, request, token)
+            # The link is read before the request takes its turn at the pool (the caller is
+            # checked first: kit.dependencies), so it takes a turn of its own, as
+            # kit.dependencies.pool_slot does: the pool never lends more connections than
+            # it has. The keys above are fetched holding none.
+            async with request.app.state.database_slots:
+                principal = await run_in_threadpool(entra_principal, request, identity)
     except InvalidToken:
         # The same answer for every kind of bad token: no hints for whoever forged it.
         raise Unauthorized("The token is invalid or expired.", headers=INVALID) from None
@@ -73,14 +79,18 @@ def entra_verifier(request: Request) -> EntraVerifier | None:
     return verifier
 
 
-def entra_principal(request: Request, token: str) -> Principal:
-    """The principal linked to the identity of an Entra ID token. An identity linked to no
-    one is refused like a bad token (401, not 403): a valid Entra token is no licensehub
-    credential until an operator links it, and the answer should not say it was valid."""
+def entra_identity(request: Request, token: str) -> EntraIdentity:
+    """The identity an Entra ID token proves, its issuer's keys fetched when needed."""
     verifier = entra_verifier(request)
     if verifier is None:
         raise InvalidToken("Entra ID sign-in is off")
-    identity = verifier.identity(token)
+    return verifier.identity(token)
+
+
+def entra_principal(request: Request, identity: EntraIdentity) -> Principal:
+    """The principal linked to an Entra ID identity. An identity linked to no one is refused
+    like a bad token (401, not 403): a valid Entra token is no licensehub credential until
+    an operator links it, and the answer should not say it was valid."""
     try:
         with request.app.state.engine.connect() as connection:
             principal = linked_principal(connection, identity)
