@@ -1,6 +1,7 @@
 """The Partner Center bodies built as plain dicts (partner_center/resources.py) are, byte for
-byte, what their pydantic models write: same keys, same order, same values, for every
-customer of the demo ledger and a user holding licenses in each, in JSON and in XML."""
+byte, what their pydantic models write (same keys, same order, each objectType the model's),
+for every customer of the demo ledger and a user holding licenses in each, in JSON and in
+XML; and each SKU and service plan in them says what the catalog's row says."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from licensehub.ledger.tables import license_assignments, tenants, users
+from licensehub.ledger.tables import license_assignments, service_plans, skus, tenants, users
 from licensehub.partner_center.negotiation import to_xml
 from licensehub.partner_center.schemas import Collection, Customer, License, SubscribedSku
 from tests.shared import model_written
@@ -30,6 +31,30 @@ def without_object_types(value: Any) -> Any:
 def modelled(model: Any, body: bytes, **dump: Any) -> bytes:
     """What the model writes for the body; each objectType is the model's own."""
     return model_written(model, without_object_types(json.loads(body)), **dump)
+
+
+def assert_catalog_values(engine: Engine, items: list[dict[str, Any]]) -> int:
+    """Each item's productSku and servicePlans hold their catalog rows' values, read by
+    column name; the number of plans checked."""
+    with engine.connect() as connection:
+        sku_rows = {str(row.sku_id): row for row in connection.execute(select(skus))}
+        plan_rows = {
+            str(row.service_plan_id): row for row in connection.execute(select(service_plans))
+        }
+    plans = 0
+    for item in items:
+        sku, row = item["productSku"], sku_rows[item["productSku"]["id"]]
+        assert (sku["name"], sku["skuPartNumber"]) == (row.product_name, row.sku_part_number)
+        assert (sku["targetType"], sku["licenseGroupId"]) == (row.target_type, row.license_group)
+        for plan in item["servicePlans"]:
+            stored = plan_rows[plan["id"]]
+            assert (plan["displayName"], plan["serviceName"], plan["targetType"]) == (
+                stored.display_name,
+                stored.service_name,
+                stored.target_type,
+            )
+            plans += 1
+    return plans
 
 
 def busiest_users(engine: Engine) -> list[tuple[str, str]]:
@@ -56,7 +81,9 @@ def busiest_users(engine: Engine) -> list[tuple[str, str]]:
     return [(str(tenant), str(user)) for tenant, user in rows]
 
 
-def test_customers_and_their_seats_are_written_as_their_models(api: TestClient) -> None:
+def test_customers_and_their_seats_are_written_as_their_models(
+    api: TestClient, demo_engine: Engine
+) -> None:
     listed = api.get("/v1/customers", params={"size": 500})
     assert listed.status_code == 200
     assert listed.content == modelled(Collection[Customer], listed.content)
@@ -69,7 +96,7 @@ def test_customers_and_their_seats_are_written_as_their_models(api: TestClient) 
         seats = api.get(f"/v1/customers/{customer['id']}/subscribedskus", params=BOTH_GROUPS)
         assert seats.status_code == 200
         assert seats.content == modelled(Collection[SubscribedSku], seats.content)
-        plans += sum(len(item["servicePlans"]) for item in seats.json()["items"])
+        plans += assert_catalog_values(demo_engine, seats.json()["items"])
     assert plans > 0, "no service plans written: nothing proved"
 
 
@@ -85,5 +112,6 @@ def test_licenses_are_written_as_their_models_in_json_and_xml(
         assert as_json.json()["items"], path
         expected = modelled(Collection[License], as_json.content, exclude={"links"})
         assert as_json.content == expected
+        assert assert_catalog_values(demo_engine, as_json.json()["items"]) > 0
         as_xml = api.get(path, params=BOTH_GROUPS, headers={"Accept": "application/xml"})
         assert as_xml.content == to_xml(json.loads(expected))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -224,9 +225,9 @@ HISTORY = (
 )
 
 
-def history(connection: Connection, service_id: int, since: date) -> list[Row[Any]]:
+def history(connection: Connection, service_id: int, since: date) -> Sequence[Row[Any]]:
     """The service's records from `since` on, newest first."""
-    return list(connection.execute(HISTORY, {"service": service_id, "since": since}).all())
+    return connection.execute(HISTORY, {"service": service_id, "since": since}).all()
 
 
 def touched(connection: Connection, service_id: int, now: datetime) -> Row[Any]:

@@ -17,8 +17,7 @@ from licensehub.kit.clock import Now
 from licensehub.kit.dependencies import Turn, lookup_lane, pool_slot
 from licensehub.kit.errors import problem_responses
 from licensehub.kit.responses import json_response
-from licensehub.live_platform import queries
-from licensehub.live_platform.rules import FACTOR_NAMES
+from licensehub.live_platform import queries, resources
 from licensehub.live_platform.schemas import LicenseInfo
 
 router = APIRouter(
@@ -27,15 +26,6 @@ router = APIRouter(
 )
 
 CustomerGuid = Annotated[uuid.UUID, Path(alias="customerGuid", description="umpCustomerGuid.")]
-
-
-def dotnet_time(moment: datetime | None) -> str | None:
-    """As the Live Platform's .NET server writes it: 7 fractional digits and an offset. The
-    ledger's times are UTC; isoformat writes the first 26 characters in C, where a format
-    string parses its directives for each of a month's records."""
-    if moment is None:
-        return None
-    return moment.isoformat(timespec="microseconds")[:26] + "0+00:00"
 
 
 def months_before(day: date, months: int) -> date:
@@ -49,50 +39,9 @@ def months_before(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def license_info(row: Sequence[Any], guid: str) -> dict[str, Any]:
-    """One day's record (queries.RECORD_COLUMNS) as the page writes it (schemas.LicenseInfo),
-    as a plain dict: the model cost more than the rest of the request for a month of records
-    (README: Benchmarks); tests/live_platform/test_license_info_body.py holds it to the model."""
-    (
-        _service,
-        _day,
-        acquired,
-        monitored,
-        licensed,
-        direct_routing,
-        operator_connect,
-        lifecycle,
-        user_interface,
-        service_numbers,
-        last_update,
-        flags_level,
-        by_template,
-        by_user_interface,
-        factor_service_numbers,
-    ) = row
-    return {
-        "acquiredLicenses": acquired,
-        "totalMonitoredUsers": monitored,
-        "currentlyLicensed": licensed,
-        "managedUsersDirectRouting": direct_routing,
-        "managedUsersOperatorConnect": operator_connect,
-        "managedUsersByLifeCycleManagement": lifecycle,
-        "managedUsersUserInterface": user_interface,
-        "managedServiceNumbers": service_numbers,
-        "lastUpdate": dotnet_time(last_update),
-        "umpCustomerGuid": guid,
-        "licenseSettingsFlagsLevel": flags_level,
-        "LicenseFactors": {
-            FACTOR_NAMES["by_template"]: by_template,
-            FACTOR_NAMES["by_user_interface"]: by_user_interface,
-            FACTOR_NAMES["service_numbers"]: factor_service_numbers,
-        },
-    }
-
-
-def answer(rows: list[Row[Any]], guid: uuid.UUID) -> Response:
+def answer(rows: Sequence[Row[Any]], guid: uuid.UUID) -> Response:
     text = str(guid)
-    return json_response([license_info(row, text) for row in rows])
+    return json_response([resources.license_info(row, text) for row in rows])
 
 
 def stored_answer(

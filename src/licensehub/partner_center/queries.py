@@ -13,20 +13,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import (
-    BindParameter,
-    Column,
-    Connection,
-    Label,
-    Row,
-    Select,
-    String,
-    and_,
-    bindparam,
-    func,
-    select,
-    type_coerce,
-)
+from sqlalchemy import BindParameter, Connection, Row, Select, and_, bindparam, func, select
 
 from licensehub.auth.tenant_scope import TenantScope, one_tenant_restriction
 from licensehub.ledger.tables import (
@@ -39,7 +26,7 @@ from licensehub.ledger.tables import (
     tenants,
     users,
 )
-from licensehub.partner_center.resources import guid_text
+from licensehub.partner_center.guids import guid_text, unparsed_guid
 
 CUSTOMER_ID: BindParameter[Any] = bindparam("customer_id")
 USER_KEY: BindParameter[Any] = bindparam("user_key")
@@ -100,22 +87,16 @@ def customer_user(
     return connection.execute(statement, values).first()
 
 
-def driver_guid(column: Column[Any]) -> Label[Any]:
-    """A GUID column as the driver reads it, without SQLAlchemy parsing it into a UUID on
-    SQLite: resources.guid_text formats it, once per GUID (README: Benchmarks)."""
-    return type_coerce(column, String).label(column.name)
-
-
 # A service plan's columns for resources.service_plan.
 PLAN_COLUMNS = (
-    driver_guid(service_plans.c.service_plan_id),
+    unparsed_guid(service_plans.c.service_plan_id),
     service_plans.c.service_name,
     service_plans.c.display_name,
     service_plans.c.target_type,
 )
 
 PLANS_OF_SKUS: Select[Any] = (
-    select(driver_guid(sku_service_plans.c.sku_id), *PLAN_COLUMNS)
+    select(unparsed_guid(sku_service_plans.c.sku_id), *PLAN_COLUMNS)
     .join(service_plans, service_plans.c.service_plan_id == sku_service_plans.c.service_plan_id)
     .where(sku_service_plans.c.sku_id.in_(SKU_IDS))
     .order_by(

@@ -9,20 +9,12 @@ byte.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row
 
-
-@lru_cache(maxsize=8192)
-def guid_text(value: uuid.UUID | str) -> str:
-    """A GUID as Partner Center writes it, from what the driver reads: 32 hex digits on
-    SQLite, a UUID on PostgreSQL. The catalog's few thousand plan and SKU ids recur in every
-    answer, and parsing and formatting one costs more than the rest of its plan's body."""
-    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
+from licensehub.partner_center.guids import guid_text
 
 
 def collection(
