@@ -4,8 +4,8 @@
 server, middleware and authentication (constant_app.py), run turn about. The notes add the
 floor: the same constant body after a `SELECT 1` in a read transaction, what any lookup pays
 before its first query; and the lookup's own SQL, captured from the app and timed through the
-bare driver, which with the floor bounds what any lookup sending it could reach
-(`best_possible_ratio`)."""
+bare driver, which with the floor bounds what any lookup sending it could reach at one
+connection (`best_possible_ratio`)."""
 
 from __future__ import annotations
 
@@ -174,12 +174,12 @@ class OwnSql:
     statements: float  # per request, on average
     seconds: float  # per request, beyond what a transaction with SELECT 1 takes
 
-    def best_possible(self, floor_per_second: float) -> float:
-        """Requests a second no lookup sending these statements can beat: the floor (HTTP,
-        token, a transaction with SELECT 1) plus the statements' own time, one after the
-        other. A bound at one connection; beyond, the server's threads overlap one request's
-        statements with another's Python, and it is an estimate."""
-        return 1 / (1 / floor_per_second + self.seconds) if floor_per_second else 0.0
+    def best_possible(self, floor_per_second: float) -> float | None:
+        """Requests a second that no lookup sending these statements can beat at one
+        connection, where they add up: the floor (HTTP, token, a transaction with SELECT 1)
+        plus the statements' own time. Beyond one connection the server's threads overlap
+        one request's statements with another's Python, and no such sum holds."""
+        return 1 / (1 / floor_per_second + self.seconds) if floor_per_second else None
 
 
 def own_sql(url: str, paths: Sequence[str], token: str) -> OwnSql:
@@ -204,7 +204,7 @@ def figure(
     store: str, lookup: Lookup, connections: int, loads: Loads, data: UsageData, made: LookupData
 ) -> Figure:
     ours, theirs, floor = loads.ours, loads.theirs, loads.floor
-    best = loads.sql.best_possible(floor.per_second)
+    best = loads.sql.best_possible(floor.per_second) if connections == 1 else None
     return Figure(
         figure=f"lookups: {lookup.name}, {connections} connections",
         store=store,
@@ -235,7 +235,7 @@ def figure(
             "statements": round(loads.sql.statements, 1),
             "sql_ms": round(loads.sql.seconds * 1000, 3),
             "best_possible_ratio": round(best / theirs.per_second, 3)
-            if theirs.per_second
+            if best and theirs.per_second
             else None,
             "floor_errors": floor.errors if floor.failed else None,
             "tenants": data.tenants,
