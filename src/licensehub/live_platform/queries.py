@@ -196,8 +196,8 @@ def record_today(connection: Connection, service_row: Row[Any], now: datetime) -
     save_record(connection, today_record(connection, service_row, now))
 
 
-# A day's record, every column, in the order router.license_info unpacks them: a record is
-# read by position, as a month of them is read on every request (README: Benchmarks).
+# A day's record, every column, in the order resources.license_info unpacks them: a record
+# is read by position, as a month of them is read on every request (README: Benchmarks).
 RECORD_COLUMNS = tuple(
     voice_license_info_days.c[name]
     for name in (

@@ -4,7 +4,7 @@ The point lookups answer in about a millisecond, and building and validating a p
 per service plan took a third of it (README: Benchmarks). The models in schemas.py stay the
 routes' `response_model`, so the OpenAPI document describes these bodies, and
 tests/partner_center/test_resources.py holds the bodies to what the models write, byte for
-byte.
+byte, and their values to the catalog's rows.
 """
 
 from __future__ import annotations
