@@ -23,11 +23,11 @@ from licensehub.importers import router as imports_router
 from licensehub.importers.runner import OUT_OF_RANGE
 from licensehub.kit import errors
 from licensehub.kit.case_insensitive_paths import CaseInsensitivePaths
-from licensehub.kit.dependencies import lookup_lanes
 from licensehub.kit.forwarded import ForwardedHeaders
 from licensehub.kit.frozen_heap import heap_frozen
 from licensehub.kit.large_buffers import keep_large_buffers
 from licensehub.kit.limits import RequestLimits
+from licensehub.kit.pool_turns import lookup_lanes
 from licensehub.kit.request_context import RequestContext
 from licensehub.kit.security_headers import SecurityHeaders
 from licensehub.ledger.database import CONNECTIONS, make_engine
@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = make_engine(settings.ledger_url)
         # The pool's connections, shared: a few kept for the point lookups' lanes, the rest
-        # for every other request's turn (kit/dependencies.py).
+        # for every other request's turn (kit/pool_turns.py).
         lanes = lookup_lanes(settings.lookup_concurrency, app.state.engine.dialect.name)
         app.state.lookup_slots = anyio.Semaphore(lanes)
         app.state.database_slots = anyio.Semaphore(CONNECTIONS - lanes)

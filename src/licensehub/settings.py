@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=2 << 30, ge=1024)
     # How many point lookups (a customer, its SKUs, a user's licenses, a Veeam organization,
     # its LicensingInformation, licenseinfo's reading) run at once, each with a connection
-    # kept for it; unset, the store's default (kit.dependencies.LOOKUP_LANES). At most half
+    # kept for it; unset, the store's default (kit.pool_turns.LOOKUP_LANES). At most half
     # the pool, so that the other requests keep the rest.
     lookup_concurrency: int | None = Field(default=None, ge=1, le=CONNECTIONS // 2)
     # Browser origins allowed to call the API (CORS), comma-separated; none by default.

@@ -79,5 +79,5 @@ class AuditWrites:
         finally:
             if status not in (404, 405) or scope.get("endpoint") is not None:
                 state = scope["app"].state
-                async with state.database_slots:  # see kit.dependencies.database_slot
+                async with state.database_slots:  # see kit.pool_turns.pool_slot
                     await run_in_threadpool(record, state.engine, event_for(scope, status))

@@ -22,6 +22,7 @@ from licensehub.auth.principals import Principal
 from licensehub.auth.tenant_scope import TenantScope
 from licensehub.auth.tokens import InvalidToken, principal_from_token
 from licensehub.kit.errors import Forbidden, ServiceUnavailable, Unauthorized
+from licensehub.kit.pool_turns import pool_slot
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -58,10 +59,9 @@ async def authenticate(
         except InvalidToken:  # fetching keys and reading links is I/O: in a worker thread
             identity = await run_in_threadpool(entra_identity, request, token)
             # The link is read before the request takes its turn at the pool (the caller is
-            # checked first: kit.dependencies), so it takes a turn of its own, as
-            # kit.dependencies.pool_slot does: the pool never lends more connections than
-            # it has. The keys above are fetched holding none.
-            async with request.app.state.database_slots:
+            # checked first: kit.dependencies), so it takes a turn of its own: the pool
+            # never lends more connections than it has. The keys are fetched holding none.
+            async with pool_slot(request):
                 principal = await run_in_threadpool(entra_principal, request, identity)
     except InvalidToken:
         # The same answer for every kind of bad token: no hints for whoever forged it.

@@ -42,6 +42,7 @@ from licensehub.kit.errors import (
     NotFound,
     problem_responses,
 )
+from licensehub.kit.pool_turns import pool_slot
 from licensehub.kit.responses import json_response
 from licensehub.ledger.integrity import LedgerConflict
 from licensehub.ledger.tables import imports
@@ -223,9 +224,9 @@ async def post_import(
             options=options,
         )
         try:
-            # A turn at the pool (kit.dependencies.database_slot) once the upload is on disk,
-            # not before: a client uploading slowly must not keep others from the ledger.
-            async with request.app.state.database_slots:
+            # A turn at the pool once the upload is on disk, not before: a client uploading
+            # slowly must not keep others from the ledger.
+            async with pool_slot(request):
                 outcome, row = await run_in_threadpool(
                     land, engine, import_request, f"principal:{principal.name}"
                 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -11,17 +11,8 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 
 from licensehub.auth.scope import CurrentPrincipal
+from licensehub.kit.pool_turns import lookup_lane, pool_slot
 from licensehub.ledger.database import write_transaction
-
-
-@asynccontextmanager
-async def pool_slot(request: Request) -> AsyncIterator[None]:
-    """A turn at the connection pool, waited for on the event loop. Without it, under load
-    every worker thread could sit blocked on the pool while the requests that hold the
-    connections wait for a thread to run their endpoint: nothing moves until the pool's
-    timeout."""
-    async with request.app.state.database_slots:
-        yield
 
 
 async def database_slot(request: Request) -> AsyncIterator[None]:
@@ -31,31 +22,6 @@ async def database_slot(request: Request) -> AsyncIterator[None]:
 
 
 DatabaseSlot = Depends(database_slot)
-
-
-# Lookup lanes unless settings.lookup_concurrency says otherwise. Measured on 2 cores at 16
-# and 64 connections (README: Benchmarks): on SQLite 2 lanes answered the most; on
-# PostgreSQL 2 to 8 answered within this machine's noise of each other. A lookup on
-# PostgreSQL also waits on a round trip per statement, which other lanes can use: across a
-# network, more lanes hide more of them.
-LOOKUP_LANES = {"sqlite": 2, "postgresql": 4}
-DEFAULT_LOOKUP_LANES = 2
-
-
-def lookup_lanes(configured: int | None, dialect: str) -> int:
-    return configured or LOOKUP_LANES.get(dialect, DEFAULT_LOOKUP_LANES)
-
-
-@asynccontextmanager
-async def lookup_lane(request: Request) -> AsyncIterator[None]:
-    """A point lookup's turn at the ledger: one of a few lanes, each with a connection of
-    the pool kept for it (the app gives the other requests' slots the rest). A lookup spends
-    most of its time in Python, so past a few at a time the worker threads only take the GIL
-    from each other: at 16 and 64 connections, 2 lanes answered 16-83% more lookups a second
-    than 20 turns at the shared slots did (README: Benchmarks). Lookups never wait on a slot
-    that analytics, imports or the lists hold, nor those on a lane."""
-    async with request.app.state.lookup_slots:
-        yield
 
 
 async def lookup_slot(request: Request) -> AsyncIterator[None]:

@@ -23,7 +23,7 @@ def normalize_url(url: str | URL) -> URL:
 
 
 # Each process keeps at most POOL_SIZE + MAX_OVERFLOW connections. The app lets no more
-# requests than that wait for one (kit.dependencies: pool_slot, lookup_lane): a request
+# requests than that wait for one (kit.pool_turns: pool_slot, lookup_lane): a request
 # blocked on the pool would hold one of the 40 worker threads that the requests holding
 # connections need.
 POOL_SIZE = 10

@@ -14,8 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from licensehub.auth.scope import Scoped
 from licensehub.kit.clock import Now
-from licensehub.kit.dependencies import Turn, lookup_lane, pool_slot
+from licensehub.kit.dependencies import Turn
 from licensehub.kit.errors import problem_responses
+from licensehub.kit.pool_turns import lookup_lane, pool_slot
 from licensehub.kit.responses import json_response
 from licensehub.live_platform import queries, resources
 from licensehub.live_platform.schemas import LicenseInfo

@@ -6,10 +6,10 @@ from typing import Any
 from xml.etree import ElementTree
 
 import mimeparse
-import pydantic_core
 from fastapi.responses import Response
 
 from licensehub.kit.errors import NotAcceptable
+from licensehub.kit.responses import json_response
 
 # On a tie (e.g. */*), mimeparse picks the last listed: JSON is the default.
 SUPPORTED = ["text/xml", "application/xml", "text/json", "application/json"]
@@ -64,8 +64,7 @@ def to_xml(body: dict[str, Any]) -> bytes:
 
 
 def respond(body: dict[str, Any], media_type: str) -> Response:
-    """The body in the negotiated media type; JSON written by pydantic's serializer, as
-    kit.responses does."""
+    """The body in the negotiated media type."""
     if media_type in XML_TYPES:
         return Response(to_xml(body), media_type=f"{media_type}; charset=utf-8")
-    return Response(pydantic_core.to_json(body), media_type=media_type)
+    return json_response(body, media_type)
