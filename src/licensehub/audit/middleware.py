@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from licensehub.audit.events import AuditEvent, outcome_of, record
+from licensehub.kit.pool_turns import pool_slot
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NOTE = "audit_note"
@@ -79,5 +80,5 @@ class AuditWrites:
         finally:
             if status not in (404, 405) or scope.get("endpoint") is not None:
                 state = scope["app"].state
-                async with state.database_slots:  # see kit.pool_turns.pool_slot
+                async with pool_slot(state):
                     await run_in_threadpool(record, state.engine, event_for(scope, status))

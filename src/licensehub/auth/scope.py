@@ -61,7 +61,7 @@ async def authenticate(
             # The link is read before the request takes its turn at the pool (the caller is
             # checked first: kit.dependencies), so it takes a turn of its own: the pool
             # never lends more connections than it has. The keys are fetched holding none.
-            async with pool_slot(request):
+            async with pool_slot(request.app.state):
                 principal = await run_in_threadpool(entra_principal, request, identity)
     except InvalidToken:
         # The same answer for every kind of bad token: no hints for whoever forged it.

@@ -226,7 +226,7 @@ async def post_import(
         try:
             # A turn at the pool once the upload is on disk, not before: a client uploading
             # slowly must not keep others from the ledger.
-            async with pool_slot(request):
+            async with pool_slot(request.app.state):
                 outcome, row = await run_in_threadpool(
                     land, engine, import_request, f"principal:{principal.name}"
                 )

@@ -17,7 +17,7 @@ from licensehub.ledger.database import write_transaction
 
 async def database_slot(request: Request) -> AsyncIterator[None]:
     """pool_slot for the whole request, as a dependency."""
-    async with pool_slot(request):
+    async with pool_slot(request.app.state):
         yield
 
 

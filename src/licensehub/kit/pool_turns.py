@@ -2,7 +2,7 @@
 (pool_slot) and the point lookups' lanes (lookup_lane). The app sizes both in its lifespan,
 so that together they never ask for more connections than the pool has. Apart from the
 dependencies that use them (kit/dependencies.py), so that authentication, which those
-dependencies wait on, can take a turn too."""
+dependencies wait on, and the audit middleware can take a turn too."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Request
+from starlette.datastructures import State
 
 
 @asynccontextmanager
-async def pool_slot(request: Request) -> AsyncIterator[None]:
-    """A turn at the connection pool, waited for on the event loop. Without it, under load
-    every worker thread could sit blocked on the pool while the requests that hold the
-    connections wait for a thread to run their endpoint: nothing moves until the pool's
-    timeout."""
-    async with request.app.state.database_slots:
+async def pool_slot(state: State) -> AsyncIterator[None]:
+    """A turn at the connection pool of the app whose state this is, waited for on the event
+    loop. Without it, under load every worker thread could sit blocked on the pool while the
+    requests that hold the connections wait for a thread to run their endpoint: nothing
+    moves until the pool's timeout. It takes the app's state, not a request, so that
+    middleware, which has only the ASGI scope, takes its turns here too."""
+    async with state.database_slots:
         yield
 
 

@@ -101,7 +101,7 @@ async def get_license_info(
             stored_answer, Turn(engine), scope, now, customer_guid, since
         )
     if answer is None:
-        async with pool_slot(request):
+        async with pool_slot(request.app.state):
             answer = await run_in_threadpool(
                 recorded_answer, Turn(engine), scope, now, customer_guid, since
             )
