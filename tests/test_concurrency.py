@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +15,7 @@ from sqlalchemy import Connection
 from licensehub.kit.clock import now
 from licensehub.live_platform import queries as live_platform_queries
 from tests.conftest import ClientFactory
-from tests.shared import asgi_client
+from tests.held_permits import answer_once_queued, answer_while_all_taken
 
 
 def test_parallel_sign_ins_and_recording_reads_all_succeed(
@@ -102,53 +101,14 @@ def test_a_point_lookup_waits_for_a_lane_and_other_reads_pass_it(
         client: TestClient  # type: ignore[no-redef]
         headers = {"Authorization": f"Bearer {demo_token(client)}"}
         path = LOOKUPS[lookup](demo_ids(client, headers))
-        app = client.app
-        answers: dict[str, httpx.Response] = {}
+        others: dict[str, httpx.Response] = {}
 
-        async def scenario() -> None:
-            lanes: anyio.Semaphore = app.state.lookup_slots  # type: ignore[attr-defined]
-            async with asgi_client(app, headers) as asgi:
+        async def other_read(asgi: httpx.AsyncClient) -> None:
+            others["customers"] = await asgi.get("/v1/customers")
 
-                async def look_up() -> None:
-                    answers["lookup"] = await asgi.get(path)
-
-                with anyio.fail_after(30):
-                    async with anyio.create_task_group() as tasks:
-                        await lanes.acquire()
-                        try:
-                            tasks.start_soon(look_up)
-                            while lanes.statistics().tasks_waiting == 0:
-                                await anyio.sleep(0.01)
-                            answers["other"] = await asgi.get("/v1/customers")
-                            assert "lookup" not in answers, "the lookup ran without a lane"
-                        finally:
-                            lanes.release()
-
-        client.portal.call(scenario)  # type: ignore[union-attr]
-        assert answers["other"].status_code == 200, answers["other"].text
-        assert answers["lookup"].status_code == 200, answers["lookup"].text
-
-
-def answer_while_all_taken(
-    client: TestClient, held: str, path: str, headers: dict[str, str]
-) -> httpx.Response:
-    """The app's answer to GET `path` while every permit of app.state.<held> is taken."""
-    app = client.app
-    semaphore: anyio.Semaphore = getattr(app.state, held)  # type: ignore[attr-defined]
-
-    async def scenario() -> httpx.Response:
-        permits = semaphore.value
-        for _ in range(permits):
-            await semaphore.acquire()
-        try:
-            async with asgi_client(app, headers) as asgi:
-                with anyio.fail_after(30):
-                    return await asgi.get(path)
-        finally:
-            for _ in range(permits):
-                semaphore.release()
-
-    return client.portal.call(scenario)  # type: ignore[union-attr,no-any-return]
+        answer = answer_once_queued(client, "lookup_slots", path, headers, other_read)
+        assert others["customers"].status_code == 200, others["customers"].text
+        assert answer.status_code == 200, answer.text
 
 
 @pytest.mark.parametrize("lookup", LOOKUPS)

@@ -16,8 +16,6 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import anyio
-import httpx
 import jwt
 import pytest
 from click.testing import CliRunner, Result
@@ -37,7 +35,7 @@ from licensehub.ledger.tables import principals, tenants
 from licensehub.settings import Settings
 from tests.auth.world import Tenant, tenant_named
 from tests.conftest import ClientFactory
-from tests.shared import asgi_client
+from tests.held_permits import answer_once_queued
 
 AUDIENCE = "api://licensehub"
 KID = "entra-key-1"
@@ -403,29 +401,6 @@ def test_the_link_is_read_in_a_turn_at_the_pool(api: TestClient, entra: FakeEntr
     assert listed.status_code == 200, listed.text
     # A point lookup: its lane is no turn at the pool, so only the link's read waits here.
     path = f"/v1/customers/{listed.json()['items'][0]['id']}"
-    app = api.app
-    answers: dict[str, httpx.Response] = {}
-
-    async def scenario() -> None:
-        slots: anyio.Semaphore = app.state.database_slots  # type: ignore[attr-defined]
-        permits = slots.value
-        async with asgi_client(app, {"Authorization": f"Bearer {token}"}) as asgi:
-
-            async def ask() -> None:
-                answers["customer"] = await asgi.get(path)
-
-            with anyio.fail_after(30):
-                async with anyio.create_task_group() as tasks:
-                    for _ in range(permits):
-                        await slots.acquire()
-                    try:
-                        tasks.start_soon(ask)
-                        while slots.statistics().tasks_waiting == 0:
-                            await anyio.sleep(0.01)
-                        assert "customer" not in answers
-                    finally:
-                        for _ in range(permits):
-                            slots.release()
-
-    api.portal.call(scenario)  # type: ignore[union-attr]
-    assert answers["customer"].status_code == 200, answers["customer"].text
+    headers = {"Authorization": f"Bearer {token}"}
+    answer = answer_once_queued(api, "database_slots", path, headers)
+    assert answer.status_code == 200, answer.text
