@@ -27,6 +27,7 @@ from licensehub.ledger.tables import (
     voice_services,
 )
 from licensehub.live_platform.queries import touched, visible_service
+from licensehub.live_platform.router import CustomerGuid
 from licensehub.live_platform.rules import FACTOR_ALIASES
 
 router = APIRouter(
@@ -34,7 +35,6 @@ router = APIRouter(
     responses=problem_responses(400, 401, 403, 404, 409),
 )
 
-CustomerGuid = Annotated[uuid.UUID, Path(alias="customerGuid", description="umpCustomerGuid.")]
 ServiceType = Literal["OperatorConnect", "DirectRouting"]
 TARGETS = {
     "UserAssigned": "User",
