@@ -1,9 +1,12 @@
-"""licensehub's own app with two bench-only routes per vendor prefix, both answering a constant
-body of a requested size. The constant route is the point lookups' baseline: everything else —
-the uvicorn server, the middleware, token checking and tenant scoping — is the product's, so the
-gap between a lookup and its baseline is what the lookup itself costs (ledger transaction,
-queries, models, JSON). The floor route also takes a GUID from its path, as the lookups do, and
-runs `SELECT 1` in a read transaction of its own: what any lookup pays before its first query.
+"""licensehub's own app with bench-only routes beside the endpoints the bench drives, each
+answering a constant body of a requested size. The constant route is the point lookups'
+baseline: everything else — the uvicorn server, the middleware, token checking and tenant
+scoping — is the product's, so the gap between a lookup and its baseline is what the lookup
+itself costs (ledger transaction, queries, models, JSON). The floor route also takes a GUID from
+its path, as the lookups do, and runs `SELECT 1` in a read transaction of its own: what any
+lookup pays before its first query.
+The replay route, beside each lookup and the usage analytics, takes the endpoint's own
+parameters and sends the SQL it sent for the same request (replay_routes.py).
 
 Served like `licensehub serve` runs the product: `python -m bench.constant_app --port N`.
 """
@@ -12,16 +15,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Annotated
 
 import click
 import uvicorn
-from fastapi import APIRouter, FastAPI, Path
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 from starlette.routing import BaseRoute
 
+from bench.constant_body import Size, constant_body
+from bench.lookup_paths import LICENSE_INFO, LICENSING_INFORMATION, SUBSCRIBED_SKUS, USER_LICENSES
+from bench.replay_routes import REPLAY_ENDPOINTS, USAGE_ANALYTICS, replay_path
 from licensehub.app import create_app
 from licensehub.auth.scope import Scoped
 from licensehub.kit.dependencies import LookupTurn
@@ -30,28 +35,24 @@ from licensehub.settings import Settings
 
 # Under each vendor's prefix, so that the prefix-bound middleware (Partner Center's tracking
 # headers, the vendor's error style) applies to the baseline as to the lookup beside it.
+VENDOR_PREFIXES = {
+    USER_LICENSES: "/v1",
+    SUBSCRIBED_SKUS: "/v1",
+    LICENSE_INFO: "/api/v3",
+    LICENSING_INFORMATION: "/v6",
+    USAGE_ANALYTICS: "/partner/v1",
+}
 CONSTANT_PATHS = {
-    "/v1/customers/{customer_id}/users/{user_id}/licenses": "/v1/bench-constant/{size}",
-    "/v1/customers/{customer_id}/subscribedskus": "/v1/bench-constant-skus/{size}",
-    "/api/v3/customer/{customerGuid}/licenseinfo": "/api/v3/bench-constant/{size}",
-    "/v6/Organizations/{organizationId}/LicensingInformation": "/v6/bench-constant/{size}",
+    USER_LICENSES: "/v1/bench-constant/{size}",
+    SUBSCRIBED_SKUS: "/v1/bench-constant-skus/{size}",
+    LICENSE_INFO: "/api/v3/bench-constant/{size}",
+    LICENSING_INFORMATION: "/v6/bench-constant/{size}",
 }
 FLOOR_PATHS = {
     real: constant.replace("bench-constant", "bench-floor") + "/{guid}"
     for real, constant in CONSTANT_PATHS.items()
 }
-MAX_SIZE = 10_000_000
-Size = Annotated[int, Path(ge=0, le=MAX_SIZE, description="Body bytes.")]
-
-bodies: dict[int, bytes] = {}
-
-
-def constant_body(size: int) -> bytes:
-    """A JSON document of exactly `size` bytes (at least the smallest such document)."""
-    if size not in bodies:
-        shell = b'{"padding":""}'
-        bodies[size] = shell[:-2] + b"x" * max(size - len(shell), 0) + shell[-2:]
-    return bodies[size]
+REPLAY_PATHS = {real: replay_path(real, prefix) for real, prefix in VENDOR_PREFIXES.items()}
 
 
 def constant(scope: Scoped, size: Size) -> Response:
@@ -93,6 +94,8 @@ def create_bench_app(settings: Settings | None = None) -> FastAPI:
     for real_path, constant_path in CONSTANT_PATHS.items():
         place_before(app, real_path, constant_path, constant)
         place_before(app, real_path, FLOOR_PATHS[real_path], floor)
+    for real_path, replay in REPLAY_PATHS.items():
+        place_before(app, real_path, replay, REPLAY_ENDPOINTS[real_path])
     return app
 
 

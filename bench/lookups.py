@@ -5,7 +5,9 @@ server, middleware and authentication (constant_app.py), run turn about. The not
 floor: the same constant body after a `SELECT 1` in a read transaction, what any lookup pays
 before its first query; and the lookup's own SQL, captured from the app and timed through the
 bare driver, which with the floor bounds what any lookup sending it could reach at one
-connection (`best_possible_ratio`)."""
+connection (`best_possible_ratio`); and the replay route, the lookup's own parameters and SQL
+with nothing of licensehub's in between (replay_routes.py): what any implementation of the
+lookup on this stack could reach, measured under the same load."""
 
 from __future__ import annotations
 
@@ -20,13 +22,16 @@ import httpx
 from sqlalchemy import Engine, func, select
 
 from bench.analytics import ledger
-from bench.constant_app import CONSTANT_PATHS, FLOOR_PATHS
+from bench.constant_app import CONSTANT_PATHS, FLOOR_PATHS, VENDOR_PREFIXES
 from bench.data import UsageData, partner_token
 from bench.lookup_data import LookupData, lookup_data
+from bench.lookup_paths import LICENSE_INFO, LICENSING_INFORMATION, SUBSCRIBED_SKUS, USER_LICENSES
+from bench.replay_routes import REPLAY_FILE, replay_of, write_replays
 from bench.report import Figure, Report
 from bench.scale import Scale
 from bench.server import serving
 from bench.sql_capture import Statement, captured_sql_of_each, raw_runner
+from bench.stores import WORK
 from bench.timing import paired
 from bench.wrk import LoadResult, run_load
 from licensehub.ledger.database import make_engine
@@ -36,11 +41,6 @@ TARGET = 0.6  # lookups per second at least 0.6x the constant body's
 SAMPLE = 1000  # different ids per lookup, so that no one row stays hot
 SIZE_SAMPLE = 50  # responses read to size the baseline's body, and to time their SQL
 SQL_REPEATS = 9
-
-USER_LICENSES = "/v1/customers/{customer_id}/users/{user_id}/licenses"
-SUBSCRIBED_SKUS = "/v1/customers/{customer_id}/subscribedskus"
-LICENSE_INFO = "/api/v3/customer/{customerGuid}/licenseinfo"
-LICENSING_INFORMATION = "/v6/Organizations/{organizationId}/LicensingInformation"
 
 
 @dataclass(frozen=True)
@@ -99,14 +99,15 @@ class BenchServer:
     (licensehub can stall under load: see the notes' "stalled"), so that the next run is
     not charged for the last one."""
 
-    def __init__(self, url: str, authorization: str) -> None:
+    def __init__(self, url: str, authorization: str, env: dict[str, str] | None = None) -> None:
         self.url = url
         self.authorization = authorization
+        self.env = env
         self.running = ExitStack()
         self.base = self.start()
 
     def start(self) -> str:
-        return self.running.enter_context(serving(self.url, bench_app=True))
+        return self.running.enter_context(serving(self.url, self.env, bench_app=True))
 
     def responsive(self) -> bool:
         probe = self.base + CONSTANT_PATHS[LICENSING_INFORMATION].format(size=0)
@@ -138,20 +139,26 @@ def point_lookups(report: Report, store: str, scale: Scale) -> None:
     finally:
         engine.dispose()
     authorization = f"Bearer {token}"
-    server = BenchServer(url, authorization)
+    # Read by the replay routes at their first request, once the SQL below is captured.
+    replay_file = WORK / f"replay-{store}.pickle"
+    server = BenchServer(url, authorization, {REPLAY_FILE: str(replay_file)})
     try:
         with httpx.Client(base_url=server.base, headers={"Authorization": authorization}) as client:
             sizes = {lookup.name: body_size(client, lookup.paths) for lookup in to_run}
         sql = {lookup.name: own_sql(url, lookup.paths, token) for lookup in to_run}
+        write_replays(replay_file, [sql[lookup.name].captured for lookup in to_run])
         for lookup in to_run:
             size = sizes[lookup.name]
             constant = CONSTANT_PATHS[lookup.template].format(size=size)
             floor = FLOOR_PATHS[lookup.template].format(size=size, guid=data.tenant_ids[0])
+            prefix = VENDOR_PREFIXES[lookup.template]
+            replays = [replay_of(path, prefix, size) for path in sql[lookup.name].captured]
             for connections in scale.connections:
                 ours = server.load(lookup.paths, connections, scale.load_seconds)
                 theirs = server.load([constant], connections, scale.load_seconds)
                 floors = server.load([floor], connections, scale.load_seconds)
-                loads = Loads(ours, theirs, floors, size, sql[lookup.name])
+                replayed = server.load(replays, connections, scale.load_seconds)
+                loads = Loads(ours, theirs, floors, replayed, size, sql[lookup.name])
                 report.add(figure(store, lookup, connections, loads, data, made))
     finally:
         server.close()
@@ -162,6 +169,7 @@ class Loads:
     ours: LoadResult  # the lookup
     theirs: LoadResult  # the constant body: the baseline
     floor: LoadResult  # the constant body after SELECT 1 in a read transaction
+    replay: LoadResult  # the constant body after the lookup's own SQL, with its parameters
     body_bytes: int  # of the lookup's answers on average, and so of the constant body
     sql: OwnSql
 
@@ -173,6 +181,7 @@ class OwnSql:
 
     statements: float  # per request, on average
     seconds: float  # per request, beyond what a transaction with SELECT 1 takes
+    captured: dict[str, list[Statement]]  # each path's statements, in the order sent
 
     def best_possible(self, floor_per_second: float) -> float | None:
         """Requests a second that no lookup sending these statements can beat at one
@@ -197,13 +206,14 @@ def own_sql(url: str, paths: Sequence[str], token: str) -> OwnSql:
     return OwnSql(
         statements=statistics.mean(len(statements) for statements in each),
         seconds=max(ours - floor, 0.0) / len(each),
+        captured=dict(zip(paths, each, strict=False)),
     )
 
 
 def figure(
     store: str, lookup: Lookup, connections: int, loads: Loads, data: UsageData, made: LookupData
 ) -> Figure:
-    ours, theirs, floor = loads.ours, loads.theirs, loads.floor
+    ours, theirs, floor, replay = loads.ours, loads.theirs, loads.floor, loads.replay
     best = loads.sql.best_possible(floor.per_second) if connections == 1 else None
     return Figure(
         figure=f"lookups: {lookup.name}, {connections} connections",
@@ -238,6 +248,12 @@ def figure(
             if best and theirs.per_second
             else None,
             "floor_errors": floor.errors if floor.failed else None,
+            "replay_per_second": round(replay.per_second, 1),
+            "replay_vs_baseline": round(replay.per_second / theirs.per_second, 3)
+            if theirs.per_second
+            else None,
+            "replay_p50_ms": replay.p50_ms,
+            "replay_errors": replay.errors if replay.failed else None,
             "tenants": data.tenants,
             "users": made.users,
             "voice_services": made.voice_services,

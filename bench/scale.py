@@ -17,7 +17,7 @@ class Scale:
     days: int
     usage_rows: dict[str, int]  # by store
     growth_rows: tuple[int, ...]  # the growth figure's sizes (PostgreSQL; SQLite stops at its own)
-    repeats: int
+    repeats: int  # each analytics query, its SQL, floor and replay, turn about
     load_seconds: int
     report_rows: int  # the active user detail report's rows
     graph_users: int  # the Graph export's users
@@ -45,7 +45,7 @@ SCALES = {
         days=730,
         usage_rows={"postgresql": 10_000_000, "sqlite": 2_000_000},
         growth_rows=(1_000_000, 3_000_000, 10_000_000),
-        repeats=7,
+        repeats=31,
         load_seconds=15,
         report_rows=1_000_000,
         graph_users=300_000,

@@ -1,10 +1,10 @@
-"""Timing two ways of doing the same work, alternated so that a noisy machine slows both."""
+"""Timing ways of doing the same work, alternated so that a noisy machine slows them all."""
 
 from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 
 def timed(work: Callable[[], object]) -> float:
@@ -17,16 +17,17 @@ def paired(
     licensehub: Callable[[], object], baseline: Callable[[], object], repeats: int
 ) -> tuple[float, float]:
     """Median seconds of each, after one warm-up of each, run turn about."""
-    licensehub()
-    baseline()
-    ours, theirs = [], []
+    ours, theirs = turn_about([licensehub, baseline], repeats)
+    return ours, theirs
+
+
+def turn_about(works: Sequence[Callable[[], object]], repeats: int) -> list[float]:
+    """Median seconds of each work, after one warm-up of each, run one after the other in
+    every round."""
+    for work in works:
+        work()
+    times: list[list[float]] = [[] for _ in works]
     for _ in range(repeats):
-        ours.append(timed(licensehub))
-        theirs.append(timed(baseline))
-    return statistics.median(ours), statistics.median(theirs)
-
-
-def median_seconds(work: Callable[[], object], repeats: int) -> float:
-    """Median seconds of `work`, after one warm-up."""
-    work()
-    return statistics.median(timed(work) for _ in range(repeats))
+        for work, taken in zip(works, times, strict=True):
+            taken.append(timed(work))
+    return [statistics.median(taken) for taken in times]

@@ -1,0 +1,158 @@
+"""Replay routes: for each endpoint the bench drives, a route with the endpoint's own
+parameters that sends the endpoint's own SQL, captured from the app for the same request,
+straight to the driver in a transaction of the same kind (the endpoint's turn at the ledger),
+and answers a constant body of the requested size.
+
+That is the endpoint with nothing of licensehub's own inside it: no query built, no row read
+by name, no body made. What a replay route answers a second bounds what any implementation of
+the endpoint could, on this stack (FastAPI, uvicorn, a SQLAlchemy connection and
+transaction), with these parameters and these statements; the gap between it and the
+endpoint is licensehub's.
+
+A replay route's path is the real one with `/bench-replay/{size}` after the vendor's prefix
+(so that the prefix's middleware applies), and its statements are those the real request sent:
+a pickle file named by LICENSEHUB_BENCH_REPLAY, {real path and query: [Statement, ...]},
+written by the bench before the first replay request and read at it."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Callable, Sequence
+from functools import cache
+from pathlib import Path as FilePath
+from typing import Annotated
+
+from fastapi import Header, Path, Query, Request
+from fastapi.responses import Response
+
+from bench.constant_body import Size, constant_body
+from bench.lookup_paths import LICENSE_INFO, LICENSING_INFORMATION, SUBSCRIBED_SKUS, USER_LICENSES
+from bench.sql_capture import Statement
+from licensehub.auth.scope import Scoped
+from licensehub.kit.clock import Now
+from licensehub.kit.dependencies import LedgerTurn, LookupTurn, Turn
+from licensehub.live_platform.router import CustomerGuid
+from licensehub.partner_center.params import CustomerId
+from licensehub.partner_center.router import LicenseGroups
+from licensehub.veeam.organizations import OrganizationId
+
+REPLAY_FILE = "LICENSEHUB_BENCH_REPLAY"
+USAGE_ANALYTICS = "/partner/v1/analytics/commercial/usage/license"
+MARK = "/bench-replay/{size}"
+
+
+def replay_path(real: str, vendor_prefix: str) -> str:
+    return f"{vendor_prefix}{MARK}{real.removeprefix(vendor_prefix)}"
+
+
+def replay_of(real: str, vendor_prefix: str, size: int) -> str:
+    """The replay request for a real request (a path with its query)."""
+    return replay_path(real, vendor_prefix).replace("{size}", str(size), 1)
+
+
+def real_request(request: Request, size: int) -> str:
+    real = request.url.path.replace(MARK.format(size=size), "", 1)
+    return f"{real}?{request.url.query}" if request.url.query else real
+
+
+def write_replays(path: FilePath, captured: Sequence[dict[str, list[Statement]]]) -> None:
+    """The statements the replay routes send, {real path and query: statements}, for them
+    to read at their first request."""
+    every: dict[str, list[Statement]] = {}
+    for each in captured:
+        every |= each
+    with path.open("wb") as file:
+        pickle.dump(every, file)
+
+
+@cache
+def captured() -> dict[str, list[Statement]]:
+    with open(os.environ[REPLAY_FILE], "rb") as file:
+        statements: dict[str, list[Statement]] = pickle.load(file)
+    return statements
+
+
+def replayed(request: Request, turn: Turn, size: int, *, snapshot: bool = False) -> Response:
+    statements = captured()[real_request(request, size)]
+    with turn.reading(snapshot=snapshot) as ledger:
+        # Straight to the driver's cursor, as raw_runner sends them: a bound on what any
+        # implementation could send them at must not pay SQLAlchemy's execution on the way.
+        cursor = ledger.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            for statement in statements:
+                cursor.execute(statement.sql, statement.parameters)
+                cursor.fetchall()
+        finally:
+            cursor.close()
+    return Response(constant_body(size), media_type="application/json")
+
+
+def user_licenses(
+    request: Request,
+    scope: Scoped,
+    turn: LookupTurn,
+    size: Size,
+    customer_id: CustomerId,
+    user_id: Annotated[str, Path()],
+    groups: LicenseGroups,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    return replayed(request, turn, size)
+
+
+def subscribed_skus(
+    request: Request,
+    scope: Scoped,
+    turn: LookupTurn,
+    size: Size,
+    customer_id: CustomerId,
+    groups: LicenseGroups,
+) -> Response:
+    return replayed(request, turn, size)
+
+
+def license_info(
+    request: Request,
+    scope: Scoped,
+    turn: LookupTurn,
+    now: Now,
+    size: Size,
+    customer_guid: CustomerGuid,
+    nrOfMonths: Annotated[int, Query(ge=1, le=120)] = 1,
+) -> Response:
+    return replayed(request, turn, size)
+
+
+def licensing_information(
+    request: Request,
+    scope: Scoped,
+    turn: LookupTurn,
+    now: Now,
+    size: Size,
+    organization_id: OrganizationId,
+) -> Response:
+    return replayed(request, turn, size)
+
+
+def usage_analytics(
+    request: Request,
+    turn: LedgerTurn,
+    scope: Scoped,
+    size: Size,
+    top: str | None = None,
+    skip: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    filter: str | None = None,
+    groupby: str | None = None,
+    processedDateTime: str | None = None,
+) -> Response:
+    return replayed(request, turn, size, snapshot=True)
+
+
+REPLAY_ENDPOINTS: dict[str, Callable[..., Response]] = {
+    USER_LICENSES: user_licenses,
+    SUBSCRIBED_SKUS: subscribed_skus,
+    LICENSE_INFO: license_info,
+    LICENSING_INFORMATION: licensing_information,
+    USAGE_ANALYTICS: usage_analytics,
+}
