@@ -88,7 +88,7 @@ FACTOR_SETTINGS = select(voice_license_factors).where(
 def factors(connection: Connection, service_row: Row[Any]) -> Factors:
     settings: dict[bool, dict[str, bool | None]] = {}
     values = {"partner": service_row.partner_id, "service": service_row.id}
-    for row in connection.execute(FACTOR_SETTINGS, values):
+    for row in connection.execute(FACTOR_SETTINGS, values).all():
         own = row.service_id is not None
         settings[own] = {field: row._mapping[field] for field in FACTOR_NAMES}
     return effective_factors(settings.get(False), settings.get(True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from xml.etree import ElementTree
 
@@ -16,6 +17,8 @@ SUPPORTED = ["text/xml", "application/xml", "text/json", "application/json"]
 XML_TYPES = {"text/xml", "application/xml"}
 
 
+# A client sends the same Accept with every request: parsed once (a refused one is not kept).
+@lru_cache(maxsize=256)
 def negotiate(accept: str | None) -> str:
     if not accept or not accept.strip():
         return "application/json"

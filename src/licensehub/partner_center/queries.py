@@ -108,7 +108,8 @@ PLANS_OF_SKUS: Select[Any] = (
 def plans_of(connection: Connection, sku_ids: list[uuid.UUID]) -> dict[str, list[Row[Any]]]:
     """The SKUs' service plans, by the SKU's id as guid_text writes it."""
     by_sku: dict[str, list[Row[Any]]] = defaultdict(list)
-    for row in connection.execute(PLANS_OF_SKUS, {"sku_ids": sku_ids}):
+    # All at once: iterating the result would fetch row by row.
+    for row in connection.execute(PLANS_OF_SKUS, {"sku_ids": sku_ids}).all():
         by_sku[guid_text(row.sku_id)].append(row)
     return by_sku
 
@@ -158,7 +159,7 @@ def user_licenses(
     values = {"user": user_row_id, "groups": list(groups)}
     held = connection.execute(HELD, values).all()
     plans: dict[int, list[Row[Any]]] = defaultdict(list)
-    for plan in connection.execute(HELD_PLANS, values):
+    for plan in connection.execute(HELD_PLANS, values).all():
         plans[plan.assignment_id].append(plan)
     return [(row, plans[row.assignment_id]) for row in held]
 
