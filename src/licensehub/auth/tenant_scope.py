@@ -79,7 +79,7 @@ def joined_restriction(
     """restriction() for a statement that already joins each row's tenant (`tenant_row`: the
     tenants table, or an alias of it, joined on its id), as a condition on that tenant's own
     columns. The planner then has no list of the partner's tenants to build and probe: on
-    the bench's analytics (README: Benchmarks) SQLite's queries took 20-80% less time, the
+    the bench's analytics (bench/HISTORY.md) SQLite's queries took 20-80% less time, the
     one-tenant filter 5x less, and PostgreSQL's `or` filter 1.36 -> 0.80 s."""
     if kind == "operator":
         return true()

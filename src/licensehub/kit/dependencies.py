@@ -44,7 +44,7 @@ class Turn:
     """A request's turn at the ledger: the endpoint opens its transaction itself, in the
     worker thread it already runs in. A generator dependency would open and close it in two
     more trips to the thread pool, which cost a point lookup more than its queries do
-    (README: Benchmarks). The turn is one pool slot: one transaction open at a time; opening
+    (bench/HISTORY.md). The turn is one pool slot: one transaction open at a time; opening
     a second one while the first is open raises RuntimeError."""
 
     engine: Engine

@@ -6,7 +6,7 @@ A served request allocates a few hundred objects and frees most of them by refer
 still, with the collector's default thresholds a full collection comes every few hundred
 requests, and on the app's ~140,000 objects it took as long as dozens of point lookups. An
 import allocates millions, and its collections walked the same objects again: a fifth of a
-large Graph import's time (README: Benchmarks)."""
+large Graph import's time (bench/HISTORY.md)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ joined text, its bytes, the body). glibc's malloc gives each buffer over its thr
 fresh mapping and unmaps it when freed, or trims the heap's top back to the system: every
 request then touches its pages for the first time again, ~250 page faults a megabyte. On
 the first page of 2,740 rows (1.1 MB) that was 1.2 ms of the 1.3 ms spent joining and
-encoding the rows (README: Benchmarks). Served from the heap and kept, the same buffers
+encoding the rows (bench/HISTORY.md). Served from the heap and kept, the same buffers
 cost 0.2 ms.
 
 Process-wide and glibc's alone: elsewhere (musl, macOS, Windows) nothing changes. An

@@ -25,7 +25,7 @@ async def pool_slot(state: State) -> AsyncIterator[None]:
 
 
 # Lookup lanes unless settings.lookup_concurrency says otherwise. Measured on 2 cores at 16
-# and 64 connections (README: Benchmarks): on SQLite 2 lanes answered the most; on
+# and 64 connections (bench/HISTORY.md): on SQLite 2 lanes answered the most; on
 # PostgreSQL 2 to 8 answered within this machine's noise of each other. A lookup on
 # PostgreSQL also waits on a round trip per statement, which other lanes can use: across a
 # network, more lanes hide more of them.
@@ -43,7 +43,7 @@ async def lookup_lane(request: Request) -> AsyncIterator[None]:
     the pool kept for it (the app gives the other requests' slots the rest). A lookup spends
     most of its time in Python, so past a few at a time the worker threads only take the GIL
     from each other: at 16 and 64 connections, 2 lanes answered 16-83% more lookups a second
-    than 20 turns at the shared slots did (README: Benchmarks). Lookups never wait on a slot
+    than 20 turns at the shared slots did (bench/HISTORY.md). Lookups never wait on a slot
     that analytics, imports or the lists hold, nor those on a lane."""
     async with request.app.state.lookup_slots:
         yield

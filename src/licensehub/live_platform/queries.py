@@ -40,7 +40,7 @@ SINCE: BindParameter[Any] = bindparam("since")
 
 # The statements of a GET are built once: the service and the day are bound parameters and
 # the scope is one_tenant_restriction()'s, so that one statement per kind of principal serves
-# every request without being built and keyed again (README: Benchmarks).
+# every request without being built and keyed again (bench/HISTORY.md).
 @cache
 def service_statement(kind: str, lock: bool) -> Select[Any]:
     query = (
@@ -197,7 +197,7 @@ def record_today(connection: Connection, service_row: Row[Any], now: datetime) -
 
 
 # A day's record, every column, in the order resources.license_info unpacks them: a record
-# is read by position, as a month of them is read on every request (README: Benchmarks).
+# is read by position, as a month of them is read on every request (bench/HISTORY.md).
 RECORD_COLUMNS = tuple(
     voice_license_info_days.c[name]
     for name in (

@@ -1,6 +1,6 @@
 """GUIDs on their way from the ledger to a Partner Center body, without the detour SQLAlchemy
 takes by default on SQLite: parsing 32 hex digits into a UUID only for the body to write it
-out again, for every service plan of every answer (README: Benchmarks)."""
+out again, for every service plan of every answer (bench/HISTORY.md)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 The point lookups' statements are built once: the customer, the user and the license groups
 are bound parameters, and the principal's scope is one_tenant_restriction()'s, so that one
 statement per kind of principal serves every request, without being built, keyed and looked
-up in SQLAlchemy's cache of compiled SQL again (README: Benchmarks)."""
+up in SQLAlchemy's cache of compiled SQL again (bench/HISTORY.md)."""
 
 from __future__ import annotations
 

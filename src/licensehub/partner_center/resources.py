@@ -1,7 +1,7 @@
 """Partner Center's resources as the JSON bodies it writes, built as plain dicts.
 
 The point lookups answer in about a millisecond, and building and validating a pydantic model
-per service plan took a third of it (README: Benchmarks). The models in schemas.py stay the
+per service plan took a third of it (bench/HISTORY.md). The models in schemas.py stay the
 routes' `response_model`, so the OpenAPI document describes these bodies, and
 tests/partner_center/test_resources.py holds the bodies to what the models write, byte for
 byte, and their values to the catalog's rows.
