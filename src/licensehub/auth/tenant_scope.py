@@ -71,18 +71,3 @@ def one_tenant_restriction(
         return restriction(kind, tenant_column, scope_id)
     visible = tenants.alias("visible_tenant")
     return exists().where(visible.c.id == tenant_column, visible.c.partner_id == scope_id)
-
-
-def joined_restriction(
-    kind: str, tenant_row: Any, scope_id: Any = SCOPE_PARAMETER
-) -> ColumnElement[bool]:
-    """restriction() for a statement that already joins each row's tenant (`tenant_row`: the
-    tenants table, or an alias of it, joined on its id), as a condition on that tenant's own
-    columns. The planner then has no list of the partner's tenants to build and probe: on
-    the bench's analytics (bench/HISTORY.md) SQLite's queries took 20-80% less time, the
-    one-tenant filter 5x less, and PostgreSQL's `or` filter 1.36 -> 0.80 s."""
-    if kind == "operator":
-        return true()
-    if kind == "customer":
-        return tenant_row.c.id == scope_id  # type: ignore[no-any-return]
-    return tenant_row.c.partner_id == scope_id  # type: ignore[no-any-return]

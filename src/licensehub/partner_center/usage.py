@@ -23,7 +23,7 @@ from sqlalchemy import (
     true,
 )
 
-from licensehub.auth.tenant_scope import TenantScope, joined_restriction, restriction
+from licensehub.auth.tenant_scope import TenantScope, restriction
 from licensehub.ledger.tables import license_usage, tenants
 from licensehub.partner_center.filters import Expr, parse_filter, to_sql
 from licensehub.partner_center.json_rows import DateTimeText, GuidText, JsonObject
@@ -117,7 +117,7 @@ def newest_day(kind: str) -> Select[Any]:
 def conditions(kind: str, filter: Expr | None) -> list[ColumnElement[bool]]:
     return [
         license_usage.c.processed_date == DAY,
-        joined_restriction(kind, tenants),
+        restriction(kind, license_usage.c.tenant_id),
         to_sql(filter, COLUMNS) if filter is not None else true(),
     ]
 
