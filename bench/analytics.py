@@ -6,7 +6,7 @@ size (bench/constant_app.py: same server, middleware and token check, no query):
 can be faster than that plus the database's own time, so `best_possible_ratio` in the notes
 is the lowest ratio any implementation behind this HTTP stack could reach. The replay route
 (replay_routes.py) measures it: the endpoint's own parameters, the same statements sent
-through SQLAlchemy in a transaction like the endpoint's, and a constant body of the answer's
+straight to the driver in a transaction like the endpoint's, and a constant body of the answer's
 size (`replay_ms`, `replay_ratio`)."""
 
 from __future__ import annotations

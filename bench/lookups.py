@@ -206,7 +206,7 @@ def own_sql(url: str, paths: Sequence[str], token: str) -> OwnSql:
     return OwnSql(
         statements=statistics.mean(len(statements) for statements in each),
         seconds=max(ours - floor, 0.0) / len(each),
-        captured=dict(zip(paths, each, strict=False)),
+        captured=dict(zip(paths[:SIZE_SAMPLE], each, strict=True)),
     )
 
 

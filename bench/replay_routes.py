@@ -52,7 +52,9 @@ def replay_of(real: str, vendor_prefix: str, size: int) -> str:
 
 
 def real_request(request: Request, size: int) -> str:
-    real = request.url.path.replace(MARK.format(size=size), "", 1)
+    """The real request's path and query as the bench sent them (not percent-decoded), as
+    they key the captured statements."""
+    real = request.scope["raw_path"].decode("ascii").replace(MARK.format(size=size), "", 1)
     return f"{real}?{request.url.query}" if request.url.query else real
 
 
