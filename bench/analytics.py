@@ -18,18 +18,18 @@ import httpx
 
 from bench.constant_app import CONSTANT_PATHS, VENDOR_PREFIXES
 from bench.data import UsageData, partner_token, usage_data
-from bench.replay_routes import REPLAY_FILE, USAGE_ANALYTICS, replay_of, write_replays
+from bench.endpoint_paths import SUBSCRIBED_SKUS, USAGE_ANALYTICS
+from bench.replay_routes import REPLAY_FILE, replay_of, write_replays
 from bench.report import Figure, Report
 from bench.scale import ROWS_PER_TENANT_DAY, Scale
 from bench.server import serving
-from bench.sql_capture import captured_sql, raw_runner
+from bench.sql_capture import captured_sql_of_each, raw_runner
 from bench.stores import WORK, database_url
 from bench.timing import turn_about
 from licensehub.ledger.database import make_engine
 
-USAGE = USAGE_ANALYTICS
 # The constant route under Partner Center's prefix.
-CONSTANT = CONSTANT_PATHS["/v1/customers/{customer_id}/subscribedskus"]
+CONSTANT = CONSTANT_PATHS[SUBSCRIBED_SKUS]
 TARGET = 1.25  # end-to-end time at most 1.25x the database's own
 
 
@@ -60,8 +60,12 @@ def measure(
     finally:
         engine.dispose()
     figures = {}
-    paths = {name: f"{USAGE}?{urlencode(params)}" for name, params in queries(data).items()}
-    captured = {path: captured_sql(url, path, token) for path in paths.values()}
+    paths = {
+        name: f"{USAGE_ANALYTICS}?{urlencode(params)}" for name, params in queries(data).items()
+    }
+    # One in-process app captures every query's statements.
+    each = captured_sql_of_each(url, list(paths.values()), token)
+    captured = dict(zip(paths.values(), each, strict=True))
     replay_file = WORK / f"replay-analytics-{store}.pickle"
     write_replays(replay_file, [captured])
     with (
@@ -80,7 +84,7 @@ def measure(
 
             size = len(fetch())
             constant = CONSTANT.format(size=size)
-            replay = replay_of(path, VENDOR_PREFIXES[USAGE], size)
+            replay = replay_of(path, VENDOR_PREFIXES[USAGE_ANALYTICS], size)
             try:
                 ours, theirs, floor, replayed = turn_about(
                     [fetch, run_sql, partial(fetch, constant), partial(fetch, replay)],

@@ -25,8 +25,14 @@ from sqlalchemy import text
 from starlette.routing import BaseRoute
 
 from bench.constant_body import Size, constant_body
-from bench.lookup_paths import LICENSE_INFO, LICENSING_INFORMATION, SUBSCRIBED_SKUS, USER_LICENSES
-from bench.replay_routes import REPLAY_ENDPOINTS, USAGE_ANALYTICS, replay_path
+from bench.endpoint_paths import (
+    LICENSE_INFO,
+    LICENSING_INFORMATION,
+    SUBSCRIBED_SKUS,
+    USAGE_ANALYTICS,
+    USER_LICENSES,
+)
+from bench.replay_routes import REPLAY_ENDPOINTS, replay_path
 from licensehub.app import create_app
 from licensehub.auth.scope import Scoped
 from licensehub.kit.dependencies import LookupTurn

@@ -24,8 +24,8 @@ from sqlalchemy import Engine, func, select
 from bench.analytics import ledger
 from bench.constant_app import CONSTANT_PATHS, FLOOR_PATHS, VENDOR_PREFIXES
 from bench.data import UsageData, partner_token
+from bench.endpoint_paths import LICENSE_INFO, LICENSING_INFORMATION, SUBSCRIBED_SKUS, USER_LICENSES
 from bench.lookup_data import LookupData, lookup_data
-from bench.lookup_paths import LICENSE_INFO, LICENSING_INFORMATION, SUBSCRIBED_SKUS, USER_LICENSES
 from bench.replay_routes import REPLAY_FILE, replay_of, write_replays
 from bench.report import Figure, Report
 from bench.scale import Scale

@@ -27,7 +27,13 @@ from fastapi import Header, Path, Query, Request
 from fastapi.responses import Response
 
 from bench.constant_body import Size, constant_body
-from bench.lookup_paths import LICENSE_INFO, LICENSING_INFORMATION, SUBSCRIBED_SKUS, USER_LICENSES
+from bench.endpoint_paths import (
+    LICENSE_INFO,
+    LICENSING_INFORMATION,
+    SUBSCRIBED_SKUS,
+    USAGE_ANALYTICS,
+    USER_LICENSES,
+)
 from bench.sql_capture import Statement
 from licensehub.auth.scope import Scoped
 from licensehub.kit.clock import Now
@@ -38,7 +44,6 @@ from licensehub.partner_center.router import LicenseGroups
 from licensehub.veeam.organizations import OrganizationId
 
 REPLAY_FILE = "LICENSEHUB_BENCH_REPLAY"
-USAGE_ANALYTICS = "/partner/v1/analytics/commercial/usage/license"
 MARK = "/bench-replay/{size}"
 
 

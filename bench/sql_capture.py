@@ -20,12 +20,6 @@ class Statement:
     parameters: Any
 
 
-def captured_sql(url: str, path: str, token: str) -> list[Statement]:
-    """Every statement the request at `path` makes licensehub send."""
-    (statements,) = captured_sql_of_each(url, [path], token)
-    return statements
-
-
 def captured_sql_of_each(url: str, paths: Sequence[str], token: str) -> list[list[Statement]]:
     """Every statement each request makes licensehub send, one app for them all."""
     app = create_app(Settings(database_url=url))

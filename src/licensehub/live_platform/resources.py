@@ -1,6 +1,6 @@
 """The Live Platform's bodies as it writes them, built as plain dicts: a pydantic model per
-day's record cost more than the rest of the request for a month of them (README:
-Benchmarks). schemas.LicenseInfo stays the route's `response_model`, and
+day's record cost more than the rest of the request for a month of them
+(bench/HISTORY.md). schemas.LicenseInfo stays the route's `response_model`, and
 tests/live_platform/test_license_info_body.py holds the bodies to the ledger's rows and to
 what the model writes."""
 

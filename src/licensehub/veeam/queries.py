@@ -39,8 +39,8 @@ ORGANIZATION_ID: BindParameter[Any] = bindparam("organization_id")
 
 
 # A lookup's statements are built once, with the values as bound parameters and the scope as
-# one_tenant_restriction()'s: one statement per kind of principal serves every request (README:
-# Benchmarks).
+# one_tenant_restriction()'s: one statement per kind of principal serves every request
+# (bench/HISTORY.md).
 @cache
 def organization_statement(kind: str) -> Select[Any]:
     return select(orgs).where(
