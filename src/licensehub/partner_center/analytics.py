@@ -82,7 +82,7 @@ def body(batches: Iterable[Sequence[str]], total: int, next_link: str | None) ->
     tail: dict[str, Any] = {"TotalCount": total}
     if next_link:
         tail["@nextLink"] = next_link
-    yield b"]," + json.dumps(tail)[1:].encode()
+    yield b"]," + json.dumps(tail, separators=(",", ":"))[1:].encode()
 
 
 def stream(
