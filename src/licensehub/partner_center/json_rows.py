@@ -11,7 +11,7 @@ from sqlalchemy import Text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
-from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.sql.visitors import InternalTraversal, _TraverseInternalsType
 
 FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -24,7 +24,8 @@ class JsonObject(FunctionElement[str]):
     type = Text()
     inherit_cache = True
     name = "json_object"
-    _traverse_internals = [
+    # The names are part of the statement's key in SQLAlchemy's cache of compiled SQL.
+    _traverse_internals: _TraverseInternalsType = [  # noqa: RUF012 (SQLAlchemy's own form)
         *FunctionElement._traverse_internals,
         ("names", InternalTraversal.dp_string_list),
     ]
