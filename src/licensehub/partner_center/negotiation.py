@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any
 from xml.etree import ElementTree
@@ -10,7 +11,6 @@ import mimeparse
 from fastapi.responses import Response
 
 from licensehub.kit.errors import NotAcceptable
-from licensehub.kit.responses import json_response
 
 # On a tie (e.g. */*), mimeparse picks the last listed: JSON is the default.
 SUPPORTED = ["text/xml", "application/xml", "text/json", "application/json"]
@@ -66,8 +66,9 @@ def to_xml(body: dict[str, Any]) -> bytes:
     return document
 
 
-def respond(body: dict[str, Any], media_type: str) -> Response:
-    """The body in the negotiated media type."""
+def respond(body: str, media_type: str) -> Response:
+    """The body, JSON text, in the negotiated media type."""
     if media_type in XML_TYPES:
-        return Response(to_xml(body), media_type=f"{media_type}; charset=utf-8")
-    return json_response(body, media_type)
+        xml = to_xml(json.loads(body))
+        return Response(xml, media_type=f"{media_type}; charset=utf-8")
+    return Response(body.encode(), media_type=media_type)

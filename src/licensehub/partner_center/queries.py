@@ -13,7 +13,19 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Row, Select, and_, bindparam, func, select
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+)
 
 from licensehub.auth.tenant_scope import TenantScope, one_tenant_restriction
 from licensehub.ledger.tables import (
@@ -27,13 +39,24 @@ from licensehub.ledger.tables import (
     users,
 )
 from licensehub.partner_center.guids import guid_text, unparsed_guid
+from licensehub.partner_center.json_rows import GuidText, JsonObject
 
 CUSTOMER_ID: BindParameter[Any] = bindparam("customer_id")
 USER_KEY: BindParameter[Any] = bindparam("user_key")
 TENANT: BindParameter[Any] = bindparam("tenant")
 USER: BindParameter[Any] = bindparam("user")
-GROUPS: BindParameter[Any] = bindparam("groups", expanding=True)
+# Partner Center has two license groups, and a request asks for one or both: two plain
+# parameters (the one group twice) rather than an expanding one, which SQLAlchemy would
+# render into the statement's SQL again on every execution.
+IN_GROUPS = skus.c.license_group.in_([bindparam("group_a"), bindparam("group_b")])
 SKU_IDS: BindParameter[Any] = bindparam("sku_ids", expanding=True)
+
+
+def group_values(groups: Sequence[str]) -> dict[str, str]:
+    """IN_GROUPS' values for params.license_groups' one or two groups."""
+    if not 1 <= len(groups) <= 2:
+        raise ValueError(f"one or two license groups, not {list(groups)!r}")
+    return {"group_a": groups[0], "group_b": groups[-1]}
 
 
 def customers(connection: Connection, scope: TenantScope, size: int) -> tuple[int, list[Row[Any]]]:
@@ -117,20 +140,46 @@ def plans_of(connection: Connection, sku_ids: list[uuid.UUID]) -> dict[str, list
 HELD_NOW = and_(
     license_assignments.c.user_id == USER,
     license_assignments.c.valid_to.is_(None),
-    skus.c.license_group.in_(GROUPS),
+    IN_GROUPS,
+)
+# The user's licenses and their plans leave the database as the JSON text of the body
+# (json_rows): building a dict per service plan and encoding it cost user licenses more than
+# its three statements did (bench/HISTORY.md). The keys are in schemas.ProductSku's and
+# schemas.ServicePlan's order.
+SKU_JSON = JsonObject(
+    {
+        "id": GuidText(skus.c.sku_id),
+        "name": skus.c.product_name,
+        "skuPartNumber": skus.c.sku_part_number,
+        "targetType": skus.c.target_type,
+        "licenseGroupId": skus.c.license_group,
+    }
 )
 HELD = (
-    select(license_assignments.c.id.label("assignment_id"), skus)
+    select(license_assignments.c.id, SKU_JSON)
     .join(skus, skus.c.sku_id == license_assignments.c.sku_id)
     .where(HELD_NOW)
     .order_by(skus.c.product_name, skus.c.sku_id)
 )
-# Each held SKU's plans, and whether the assignment switches the plan off.
+# Each held SKU's plans, and whether the assignment switches the plan off. The statuses are
+# written into the SQL: bound, they would be processed again on each execution.
+ASSIGNED = literal_column("'Assigned'", String)
+DISABLED = literal_column("'Disabled'", String)
 HELD_PLANS = (
     select(
-        license_assignments.c.id.label("assignment_id"),
-        *PLAN_COLUMNS,
-        assignment_disabled_plans.c.assignment_id.is_not(None).label("disabled"),
+        license_assignments.c.id,
+        JsonObject(
+            {
+                "displayName": service_plans.c.display_name,
+                "serviceName": service_plans.c.service_name,
+                "id": GuidText(service_plans.c.service_plan_id),
+                "capabilityStatus": case(
+                    (assignment_disabled_plans.c.assignment_id.is_(None), ASSIGNED),
+                    else_=DISABLED,
+                ),
+                "targetType": service_plans.c.target_type,
+            }
+        ),
     )
     .select_from(
         license_assignments.join(skus, skus.c.sku_id == license_assignments.c.sku_id)
@@ -154,14 +203,15 @@ HELD_PLANS = (
 
 def user_licenses(
     connection: Connection, user_row_id: int, groups: Sequence[str]
-) -> list[tuple[Row[Any], list[Row[Any]]]]:
-    """The user's current licenses in these groups: (sku, its plans, each with `disabled`)."""
-    values = {"user": user_row_id, "groups": list(groups)}
+) -> list[tuple[str, list[str]]]:
+    """The user's current licenses in these groups, as JSON text: (productSku, servicePlans
+    each with its capabilityStatus)."""
+    values = {"user": user_row_id, **group_values(groups)}
     held = connection.execute(HELD, values).all()
-    plans: dict[int, list[Row[Any]]] = defaultdict(list)
-    for plan in connection.execute(HELD_PLANS, values).all():
-        plans[plan.assignment_id].append(plan)
-    return [(row, plans[row.assignment_id]) for row in held]
+    plans: dict[int, list[str]] = defaultdict(list)
+    for assignment_id, plan in connection.execute(HELD_PLANS, values).all():
+        plans[assignment_id].append(plan)
+    return [(sku, plans[assignment_id]) for assignment_id, sku in held]
 
 
 CONSUMED = (
@@ -177,7 +227,7 @@ SUBSCRIBED = (
     .where(
         subscriptions.c.tenant_id == TENANT,
         subscriptions.c.valid_to.is_(None),
-        skus.c.license_group.in_(GROUPS),
+        IN_GROUPS,
     )
     .order_by(skus.c.product_name, skus.c.sku_id)
 )
@@ -187,6 +237,7 @@ def subscribed_skus(
     connection: Connection, tenant_row_id: int, groups: Sequence[str]
 ) -> list[tuple[Row[Any], list[Row[Any]]]]:
     """The tenant's current seats per SKU, with how many are assigned now."""
-    rows = connection.execute(SUBSCRIBED, {"tenant": tenant_row_id, "groups": list(groups)}).all()
+    values = {"tenant": tenant_row_id, **group_values(groups)}
+    rows = connection.execute(SUBSCRIBED, values).all()
     plans = plans_of(connection, [row.sku_id for row in rows])
     return [(row, plans[guid_text(row.sku_id)]) for row in rows]

@@ -1,7 +1,9 @@
-"""Partner Center's resources as the JSON bodies it writes, built as plain dicts.
+"""Partner Center's resources as the JSON bodies it writes, built as plain dicts, or joined
+from the JSON text the database wrote for their parts (user licenses, see queries.HELD).
 
 The point lookups answer in about a millisecond, and building and validating a pydantic model
-per service plan took a third of it (bench/HISTORY.md). The models in schemas.py stay the
+per service plan took a third of it; building and encoding a dict per plan still cost user
+licenses more than its statements (bench/HISTORY.md). The models in schemas.py stay the
 routes' `response_model`, so the OpenAPI document describes these bodies, and
 tests/partner_center/test_resources.py holds the bodies to what the models write, byte for
 byte, and their values to the catalog's rows.
@@ -89,12 +91,18 @@ def subscribed_sku(row: Row[Any], plans: Sequence[Row[Any]]) -> dict[str, Any]:
     }
 
 
-def user_license(sku: Row[Any], plans: Sequence[Row[Any]]) -> dict[str, Any]:
-    """A license a user holds: `plans` each with `disabled`, from queries.HELD_PLANS."""
-    return {
-        "servicePlans": [
-            service_plan(plan, "Disabled" if plan.disabled else "Assigned") for plan in plans
-        ],
-        "productSku": product_sku(sku),
-        "attributes": {"objectType": "License"},
-    }
+def user_license_text(sku: str, plans: list[str]) -> str:
+    """A license a user holds, as JSON text from its productSku and its servicePlans' JSON
+    text (queries.user_licenses)."""
+    return (
+        f'{{"servicePlans":[{",".join(plans)}],"productSku":{sku},'
+        '"attributes":{"objectType":"License"}}'
+    )
+
+
+def collection_text(items: list[str]) -> str:
+    """collection() of items that are JSON text already, with no links."""
+    return (
+        f'{{"totalCount":{len(items)},"items":[{",".join(items)}],'
+        '"attributes":{"objectType":"Collection"}}'
+    )

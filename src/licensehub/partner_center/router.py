@@ -106,5 +106,5 @@ def user_licenses(
         if found.user_row_id is None:
             raise NotFound(f"User {user_id} was not found in customer {customer_id}.")
         held = queries.user_licenses(ledger, found.user_row_id, groups)
-    items = [resources.user_license(sku, plans) for sku, plans in held]
-    return respond(resources.collection(items), media_type)
+    items = [resources.user_license_text(sku, plans) for sku, plans in held]
+    return respond(resources.collection_text(items), media_type)
