@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from licensehub.live_platform.rules import (
+    ASSIGNED,
     LEVEL_DEFAULTS,
     LEVEL_GLOBAL,
     LEVEL_SERVICE,
@@ -13,6 +16,8 @@ from licensehub.live_platform.rules import (
     Number,
     count,
     effective_factors,
+    user_key,
+    user_target,
 )
 
 ALL_ON = Factors()
@@ -151,3 +156,67 @@ def test_a_user_the_ledger_does_not_know_is_still_a_user() -> None:
     counts = count([unknown, twice], [], ALL_ON)
     assert (counts.direct_routing, counts.operator_connect, counts.service_numbers) == (1, 0, 0)
     assert counts.total_monitored == 1
+
+
+def by_category(numbers: list[Number], monitored: list[Monitored], factors: Factors) -> list[int]:
+    """The counts as the README's table states them, one category after the other."""
+    users = [n for n in numbers if user_target(n)]
+    managed = [n for n in users if (n.policy or "unrestricted").lower() == "unrestricted"]
+    direct_routing = {user_key(n) for n in managed if n.number_type == "DirectRouting"}
+    oc_users = {user_key(n) for n in users if n.number_type == "OperatorConnect"} - direct_routing
+    others = [n for n in numbers if n.status in ASSIGNED and not user_target(n)]
+    oc_other = sum(1 for n in others if n.number_type == "OperatorConnect")
+    service_numbers = sum(1 for n in others if n.number_type == "DirectRouting")
+    lifecycle = {m.user_id for m in monitored if m.lifecycle_template} - direct_routing - oc_users
+    interface = {m.user_id for m in monitored if m.interface_updated}
+    interface -= direct_routing | oc_users | lifecycle
+    licensed = len(direct_routing) + len(oc_users) + oc_other
+    licensed += (
+        len(lifecycle) * factors.by_template
+        + len(interface) * factors.by_user_interface
+        + service_numbers * factors.service_numbers
+    )
+    every_user = {m.user_id for m in monitored} | {user_key(n) for n in users}
+    return [
+        len(direct_routing),
+        len(oc_users) + oc_other,
+        len(lifecycle),
+        len(interface),
+        service_numbers,
+        len(every_user),
+        licensed,
+    ]
+
+
+NUMBERS = st.builds(
+    Number,
+    st.sampled_from(["DirectRouting", "OperatorConnect", "CallingPlan"]),
+    st.sampled_from(["Unassigned", *sorted(ASSIGNED)]),
+    st.sampled_from([None, "User", "ConferenceBridge", "VoiceApplication"]),
+    st.none() | st.integers(1, 8),
+    st.sampled_from([None, "Unrestricted", "UNRESTRICTED", "Tag:International"]),
+    st.sampled_from([None, "", "9f1c-user", "9F1C-USER", "other"]),
+)
+MONITORED = st.builds(
+    Monitored, st.integers(1, 8), st.sampled_from([None, "", "Template A"]), st.booleans()
+)
+
+
+@given(
+    st.lists(NUMBERS, max_size=30),
+    st.lists(MONITORED, max_size=12),
+    st.builds(Factors, st.booleans(), st.booleans(), st.booleans()),
+)
+def test_the_counts_are_the_tables_categories_in_order(
+    numbers: list[Number], monitored: list[Monitored], factors: Factors
+) -> None:
+    counts = count(numbers, monitored, factors)
+    assert [
+        counts.direct_routing,
+        counts.operator_connect,
+        counts.lifecycle,
+        counts.user_interface,
+        counts.service_numbers,
+        counts.total_monitored,
+        counts.currently_licensed,
+    ] == by_category(numbers, monitored, factors)

@@ -18,7 +18,7 @@ from licensehub.ledger.tables import (
     voice_phone_numbers,
     voice_services,
 )
-from licensehub.live_platform.queries import as_number, day_record
+from licensehub.live_platform.queries import NUMBERS, day_record
 from licensehub.live_platform.rules import FACTOR_NAMES, Monitored, count, effective_factors
 
 DAYS = 90
@@ -42,7 +42,9 @@ def build_voice_history(ctx: DemoContext) -> None:
     records = []
     for service in services:
         numbers = connection.execute(
-            select(voice_phone_numbers).where(voice_phone_numbers.c.service_id == service.id)
+            select(*NUMBERS.selected_columns, voice_phone_numbers.c.updated_at).where(
+                voice_phone_numbers.c.service_id == service.id
+            )
         ).all()
         monitored = connection.execute(
             select(voice_monitored_users).where(voice_monitored_users.c.service_id == service.id)
@@ -56,7 +58,7 @@ def build_voice_history(ctx: DemoContext) -> None:
             end = datetime.combine(day, time.max, tzinfo=UTC)
             present = [n for n in numbers if n.updated_at <= end]
             counts = count(
-                [as_number(n) for n in present],
+                present,
                 [
                     Monitored(
                         m.user_id,

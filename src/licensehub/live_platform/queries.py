@@ -26,7 +26,6 @@ from licensehub.live_platform.rules import (
     Factors,
     LicenseCounts,
     Monitored,
-    Number,
     effective_factors,
 )
 from licensehub.live_platform.rules import count as count_licenses
@@ -94,12 +93,13 @@ def factors(connection: Connection, service_row: Row[Any]) -> Factors:
     return effective_factors(settings.get(False), settings.get(True))
 
 
+# Named as rules.PhoneNumber's attributes: the rules read the rows as they are.
 NUMBERS: Select[Any] = select(
     voice_phone_numbers.c.number_type,
-    voice_phone_numbers.c.assignment_status,
+    voice_phone_numbers.c.assignment_status.label("status"),
     voice_phone_numbers.c.target_type,
     voice_phone_numbers.c.user_id,
-    voice_phone_numbers.c.voice_routing_policy,
+    voice_phone_numbers.c.voice_routing_policy.label("policy"),
     voice_phone_numbers.c.target_id,
 ).where(voice_phone_numbers.c.service_id == SERVICE)
 MONITORED = select(
@@ -109,23 +109,11 @@ MONITORED = select(
 ).where(voice_monitored_users.c.service_id == SERVICE)
 
 
-def as_number(row: Row[Any]) -> Number:
-    """A voice_phone_numbers row, as the counting rules see it."""
-    return Number(
-        row.number_type,
-        row.assignment_status,
-        row.target_type,
-        row.user_id,
-        row.voice_routing_policy,
-        row.target_id,
-    )
-
-
 def current_counts(
     connection: Connection, service_row: Row[Any], effective: Factors
 ) -> LicenseCounts:
     values = {"service": service_row.id}
-    numbers = [as_number(row) for row in connection.execute(NUMBERS, values).all()]
+    numbers = connection.execute(NUMBERS, values).all()
     monitored = [
         Monitored(user_id, template, bool(updated))  # SQLite answers IS NOT NULL with 0 or 1
         for user_id, template, updated in connection.execute(MONITORED, values).all()

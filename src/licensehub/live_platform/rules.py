@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 ASSIGNED = frozenset(
     {"UserAssigned", "ConferenceAssigned", "VoiceApplicationAssigned", "ThirdPartyAppAssigned"}
@@ -38,25 +39,45 @@ LEVEL_SERVICE = 1  # this service overrides one factor or more
 LEVEL_GLOBAL = 2  # all from the service provider's global setting
 
 
+class PhoneNumber(Protocol):
+    """A phone number as the rules read it: a Number, or a row of queries.NUMBERS, whose
+    columns bear these names (a row is read as it is: a Number made per row cost a
+    month's answer more than counting did, bench/HISTORY.md)."""
+
+    @property
+    def number_type(self) -> str: ...  # DirectRouting, OperatorConnect, CallingPlan
+    @property
+    def status(self) -> str: ...  # Unassigned or one of ASSIGNED
+    @property
+    def target_type(self) -> str | None: ...  # User, ConferenceBridge, VoiceApplication, ...
+    @property
+    def user_id(self) -> int | None: ...  # the ledger's user, for user targets it knows
+    @property
+    def policy(self) -> str | None: ...
+    @property
+    def target_id(self) -> str | None: ...  # Teams' AssignedPstnTargetId
+
+
 @dataclass(frozen=True)
 class Number:
-    number_type: str  # DirectRouting, OperatorConnect, CallingPlan
-    status: str  # Unassigned or one of ASSIGNED
-    target_type: str | None  # User, ConferenceBridge, VoiceApplication, ThirdPartyApp
-    user_id: int | None  # the ledger's user, for user targets it knows
+    number_type: str
+    status: str
+    target_type: str | None
+    user_id: int | None
     policy: str | None = None
-    target_id: str | None = None  # Teams' AssignedPstnTargetId
+    target_id: str | None = None
 
-    @property
-    def user_target(self) -> bool:
-        """Assigned to a user: one the ledger knows, or one it knows only by Teams' id (a
-        number imported before the tenant's users) — a user all the same, never a service
-        number."""
-        return self.status == "UserAssigned" and (self.user_id is not None or bool(self.target_id))
 
-    @property
-    def user_key(self) -> int | str:
-        return self.user_id if self.user_id is not None else f"target:{self.target_id}".lower()
+def user_target(number: PhoneNumber) -> bool:
+    """Assigned to a user: one the ledger knows, or one it knows only by Teams' id (a number
+    imported before the tenant's users) — a user all the same, never a service number."""
+    return number.status == "UserAssigned" and (
+        number.user_id is not None or bool(number.target_id)
+    )
+
+
+def user_key(number: PhoneNumber) -> int | str:
+    return number.user_id if number.user_id is not None else f"target:{number.target_id}".lower()
 
 
 @dataclass(frozen=True)
@@ -107,40 +128,38 @@ class LicenseCounts:
 
 
 def count(
-    numbers: Iterable[Number], monitored: Iterable[Monitored], factors: Factors
+    numbers: Iterable[PhoneNumber], monitored: Iterable[Monitored], factors: Factors
 ) -> LicenseCounts:
-    numbers, monitored = list(numbers), list(monitored)
-    direct_routing: set[int | str] = {
-        n.user_key
-        for n in numbers
-        if n.number_type == "DirectRouting"
-        and n.user_target
-        and (n.policy is None or n.policy.lower() == MANAGED_POLICY)
-    }
-    claimed = set(direct_routing)
-    oc_users = {
-        n.user_key for n in numbers if n.number_type == "OperatorConnect" and n.user_target
-    } - claimed
-    oc_other = sum(
-        1
-        for n in numbers
-        if n.number_type == "OperatorConnect" and n.status in ASSIGNED and not n.user_target
-    )
-    claimed |= oc_users
+    monitored = list(monitored)
+    every_user: set[int | str] = {m.user_id for m in monitored}
+    direct_routing: set[int | str] = set()
+    oc_users: set[int | str] = set()
+    oc_other = service_numbers = 0
+    for number in numbers:  # one pass: a service has thousands of numbers
+        key = user_key(number) if user_target(number) else None
+        if key is not None:
+            every_user.add(key)
+        if number.number_type == "DirectRouting":
+            if key is not None:
+                if number.policy is None or number.policy.lower() == MANAGED_POLICY:
+                    direct_routing.add(key)
+            elif number.status in ASSIGNED:
+                service_numbers += 1
+        elif number.number_type == "OperatorConnect":
+            if key is not None:
+                oc_users.add(key)
+            elif number.status in ASSIGNED:
+                oc_other += 1
+    oc_users -= direct_routing
+    claimed = direct_routing | oc_users
     lifecycle = {m.user_id for m in monitored if m.lifecycle_template} - claimed
     claimed |= lifecycle
     interface = {m.user_id for m in monitored if m.interface_updated} - claimed
-    service_numbers = sum(
-        1
-        for n in numbers
-        if n.number_type == "DirectRouting" and n.status in ASSIGNED and not n.user_target
-    )
     operator_connect = len(oc_users) + oc_other
     licensed = len(direct_routing) + operator_connect
     licensed += len(lifecycle) if factors.by_template else 0
     licensed += len(interface) if factors.by_user_interface else 0
     licensed += service_numbers if factors.service_numbers else 0
-    every_user = {m.user_id for m in monitored} | {n.user_key for n in numbers if n.user_target}
     return LicenseCounts(
         direct_routing=len(direct_routing),
         operator_connect=operator_connect,
