@@ -17,7 +17,6 @@ from licensehub.live_platform.rules import (
     count,
     effective_factors,
     user_key,
-    user_target,
 )
 
 ALL_ON = Factors()
@@ -158,13 +157,17 @@ def test_a_user_the_ledger_does_not_know_is_still_a_user() -> None:
     assert counts.total_monitored == 1
 
 
+def key(number: Number) -> int | str | None:
+    return user_key(number.status, number.user_id, number.target_id)
+
+
 def by_category(numbers: list[Number], monitored: list[Monitored], factors: Factors) -> list[int]:
     """The counts as the README's table states them, one category after the other."""
-    users = [n for n in numbers if user_target(n)]
+    users = [n for n in numbers if key(n) is not None]
     managed = [n for n in users if (n.policy or "unrestricted").lower() == "unrestricted"]
-    direct_routing = {user_key(n) for n in managed if n.number_type == "DirectRouting"}
-    oc_users = {user_key(n) for n in users if n.number_type == "OperatorConnect"} - direct_routing
-    others = [n for n in numbers if n.status in ASSIGNED and not user_target(n)]
+    direct_routing = {key(n) for n in managed if n.number_type == "DirectRouting"}
+    oc_users = {key(n) for n in users if n.number_type == "OperatorConnect"} - direct_routing
+    others = [n for n in numbers if n.status in ASSIGNED and key(n) is None]
     oc_other = sum(1 for n in others if n.number_type == "OperatorConnect")
     service_numbers = sum(1 for n in others if n.number_type == "DirectRouting")
     lifecycle = {m.user_id for m in monitored if m.lifecycle_template} - direct_routing - oc_users
@@ -176,7 +179,7 @@ def by_category(numbers: list[Number], monitored: list[Monitored], factors: Fact
         + len(interface) * factors.by_user_interface
         + service_numbers * factors.service_numbers
     )
-    every_user = {m.user_id for m in monitored} | {user_key(n) for n in users}
+    every_user = {m.user_id for m in monitored} | {key(n) for n in users}
     return [
         len(direct_routing),
         len(oc_users) + oc_other,

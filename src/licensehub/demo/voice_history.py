@@ -19,7 +19,7 @@ from licensehub.ledger.tables import (
     voice_services,
 )
 from licensehub.live_platform.queries import NUMBERS, day_record
-from licensehub.live_platform.rules import FACTOR_NAMES, Monitored, count, effective_factors
+from licensehub.live_platform.rules import FACTOR_NAMES, Monitored, Number, count, effective_factors
 
 DAYS = 90
 
@@ -42,7 +42,7 @@ def build_voice_history(ctx: DemoContext) -> None:
     records = []
     for service in services:
         numbers = connection.execute(
-            select(*NUMBERS.selected_columns, voice_phone_numbers.c.updated_at).where(
+            select(voice_phone_numbers.c.updated_at, *NUMBERS.selected_columns).where(
                 voice_phone_numbers.c.service_id == service.id
             )
         ).all()
@@ -58,7 +58,7 @@ def build_voice_history(ctx: DemoContext) -> None:
             end = datetime.combine(day, time.max, tzinfo=UTC)
             present = [n for n in numbers if n.updated_at <= end]
             counts = count(
-                present,
+                [Number(*number) for _updated_at, *number in present],
                 [
                     Monitored(
                         m.user_id,

@@ -9,9 +9,9 @@ currentlyLicensed. Direct Routing and Operator Connect always count.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, NamedTuple
 
 ASSIGNED = frozenset(
     {"UserAssigned", "ConferenceAssigned", "VoiceApplicationAssigned", "ThirdPartyAppAssigned"}
@@ -39,45 +39,28 @@ LEVEL_SERVICE = 1  # this service overrides one factor or more
 LEVEL_GLOBAL = 2  # all from the service provider's global setting
 
 
-class PhoneNumber(Protocol):
-    """A phone number as the rules read it: a Number, or a row of queries.NUMBERS, whose
-    columns bear these names (a row is read as it is: a Number made per row cost a
-    month's answer more than counting did, bench/HISTORY.md)."""
+class Number(NamedTuple):
+    """A phone number as the rules read it. A row of queries.NUMBERS unpacks the same way
+    and is read as it is: a Number made per row, or a row's attributes read by name, cost
+    an answer more than the counting (bench/HISTORY.md)."""
 
-    @property
-    def number_type(self) -> str: ...  # DirectRouting, OperatorConnect, CallingPlan
-    @property
-    def status(self) -> str: ...  # Unassigned or one of ASSIGNED
-    @property
-    def target_type(self) -> str | None: ...  # User, ConferenceBridge, VoiceApplication, ...
-    @property
-    def user_id(self) -> int | None: ...  # the ledger's user, for user targets it knows
-    @property
-    def policy(self) -> str | None: ...
-    @property
-    def target_id(self) -> str | None: ...  # Teams' AssignedPstnTargetId
-
-
-@dataclass(frozen=True)
-class Number:
-    number_type: str
-    status: str
-    target_type: str | None
-    user_id: int | None
+    number_type: str  # DirectRouting, OperatorConnect, CallingPlan
+    status: str  # Unassigned or one of ASSIGNED
+    target_type: str | None  # User, ConferenceBridge, VoiceApplication, ThirdPartyApp
+    user_id: int | None  # the ledger's user, for user targets it knows
     policy: str | None = None
-    target_id: str | None = None
+    target_id: str | None = None  # Teams' AssignedPstnTargetId
 
 
-def user_target(number: PhoneNumber) -> bool:
-    """Assigned to a user: one the ledger knows, or one it knows only by Teams' id (a number
-    imported before the tenant's users) — a user all the same, never a service number."""
-    return number.status == "UserAssigned" and (
-        number.user_id is not None or bool(number.target_id)
-    )
-
-
-def user_key(number: PhoneNumber) -> int | str:
-    return number.user_id if number.user_id is not None else f"target:{number.target_id}".lower()
+def user_key(status: str, user_id: int | None, target_id: str | None) -> int | str | None:
+    """Whom a number is assigned to: a user the ledger knows, or one it knows only by Teams'
+    id (a number imported before the tenant's users), a user all the same and never a
+    service number. None when the number is not assigned to a user."""
+    if status != "UserAssigned":
+        return None
+    if user_id is not None:
+        return user_id
+    return f"target:{target_id}".lower() if target_id else None
 
 
 @dataclass(frozen=True)
@@ -128,27 +111,28 @@ class LicenseCounts:
 
 
 def count(
-    numbers: Iterable[PhoneNumber], monitored: Iterable[Monitored], factors: Factors
+    numbers: Iterable[Sequence[Any]], monitored: Iterable[Monitored], factors: Factors
 ) -> LicenseCounts:
     monitored = list(monitored)
     every_user: set[int | str] = {m.user_id for m in monitored}
     direct_routing: set[int | str] = set()
     oc_users: set[int | str] = set()
     oc_other = service_numbers = 0
-    for number in numbers:  # one pass: a service has thousands of numbers
-        key = user_key(number) if user_target(number) else None
+    # One pass, each number unpacked as a Number: a service has thousands of numbers.
+    for number_type, status, _target_type, user_id, policy, target_id in numbers:
+        key = user_key(status, user_id, target_id)
         if key is not None:
             every_user.add(key)
-        if number.number_type == "DirectRouting":
+        if number_type == "DirectRouting":
             if key is not None:
-                if number.policy is None or number.policy.lower() == MANAGED_POLICY:
+                if policy is None or policy.lower() == MANAGED_POLICY:
                     direct_routing.add(key)
-            elif number.status in ASSIGNED:
+            elif status in ASSIGNED:
                 service_numbers += 1
-        elif number.number_type == "OperatorConnect":
+        elif number_type == "OperatorConnect":
             if key is not None:
                 oc_users.add(key)
-            elif number.status in ASSIGNED:
+            elif status in ASSIGNED:
                 oc_other += 1
     oc_users -= direct_routing
     claimed = direct_routing | oc_users
