@@ -18,7 +18,7 @@ from licensehub.auth.tenant_scope import (
 )
 from licensehub.ledger.tables import tenants
 from licensehub.live_platform.queries import service_statement
-from licensehub.partner_center.queries import customer_statement, customer_user_statement
+from licensehub.partner_center.queries import customer_statement, held_statement
 from licensehub.veeam.queries import organization_statement
 
 
@@ -57,8 +57,8 @@ def test_no_point_lookup_lists_a_partners_tenants(demo_engine: Engine) -> None:
         pytest.skip("SQLite's plan: PostgreSQL probes the tenant's key either way")
     statements = {
         "customer": customer_statement("partner"),
-        "customer user by object id": customer_user_statement("partner", True),
-        "customer user by name": customer_user_statement("partner", False),
+        "user licenses by object id": held_statement("partner", True),
+        "user licenses by name": held_statement("partner", False),
         "voice service": service_statement("partner", False),
         "Veeam organization": organization_statement("partner"),
     }

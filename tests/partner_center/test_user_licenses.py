@@ -17,6 +17,7 @@ from licensehub.ledger.tables import (
     tenants,
     users,
 )
+from licensehub.partner_center import queries
 from tests.shared import recorded
 
 
@@ -244,3 +245,20 @@ def test_tracking_headers_are_echoed_or_generated(api: TestClient, demo_engine: 
     assert generated["MS-CV"].endswith(".0")
     missing = api.get(f"/v1/customers/{uuid.uuid4()}/users/x/licenses", headers=sent).headers
     assert missing["MS-RequestId"] == sent["MS-RequestId"]  # on errors too
+
+
+@pytest.mark.parametrize("by_object_id", [True, False], ids=["object id", "name"])
+def test_one_users_licenses_are_read_by_index(demo_engine: Engine, by_object_id: bool) -> None:
+    """The customer, its user and the user's licenses in one statement: each table probed by
+    key, none scanned nor built apart (in parentheses, the assignments joined to their SKUs
+    were built for every user of the ledger before the one user's were picked)."""
+    if demo_engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plan; PostgreSQL's planner has statistics")
+    sql = str(queries.held_statement("partner", by_object_id).compile(demo_engine))
+    with demo_engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (None,) * sql.count("?"))
+        steps = [row[-1] for row in plan]
+    reads = [step for step in steps if step.startswith(("SCAN", "SEARCH", "MATERIALIZE"))]
+    assert reads, steps
+    assert all(step.startswith("SEARCH") for step in reads), steps
+    assert any("license_assignments" in step for step in reads), steps

@@ -48,7 +48,8 @@ USER: BindParameter[Any] = bindparam("user")
 # Partner Center has two license groups, and a request asks for one or both: two plain
 # parameters (the one group twice) rather than an expanding one, which SQLAlchemy would
 # render into the statement's SQL again on every execution.
-IN_GROUPS = skus.c.license_group.in_([bindparam("group_a"), bindparam("group_b")])
+GROUP_VALUES: list[BindParameter[Any]] = [bindparam("group_a"), bindparam("group_b")]
+IN_GROUPS = skus.c.license_group.in_(GROUP_VALUES)
 SKU_IDS: BindParameter[Any] = bindparam("sku_ids", expanding=True)
 
 
@@ -80,36 +81,6 @@ def customer(connection: Connection, scope: TenantScope, tenant_id: uuid.UUID) -
     return connection.execute(statement, scope.values(customer_id=tenant_id)).first()
 
 
-@cache
-def customer_user_statement(kind: str, by_object_id: bool) -> Select[Any]:
-    matches = (
-        users.c.object_id == USER_KEY
-        if by_object_id
-        else func.lower(users.c.user_principal_name) == USER_KEY
-    )
-    current_user = and_(users.c.tenant_id == tenants.c.id, matches, users.c.deleted_at.is_(None))
-    return (
-        select(tenants.c.id.label("tenant_row_id"), users.c.id.label("user_row_id"))
-        .select_from(tenants.outerjoin(users, current_user))
-        .where(one_tenant_restriction(kind, tenants.c.id), tenants.c.tenant_id == CUSTOMER_ID)
-    )
-
-
-def customer_user(
-    connection: Connection, scope: TenantScope, tenant_id: uuid.UUID, user_id: str
-) -> Row[Any] | None:
-    """The customer's row id, if the principal may see it, with the row id of its current
-    user by object id or by userPrincipalName in any case (None when it has no such user)."""
-    key: uuid.UUID | str
-    try:
-        key = uuid.UUID(user_id)
-    except ValueError:
-        key = user_id.lower()
-    statement = customer_user_statement(scope.principal.kind, isinstance(key, uuid.UUID))
-    values = scope.values(customer_id=tenant_id, user_key=key)
-    return connection.execute(statement, values).first()
-
-
 # A service plan's columns for resources.service_plan.
 PLAN_COLUMNS = (
     unparsed_guid(service_plans.c.service_plan_id),
@@ -137,14 +108,9 @@ def plans_of(connection: Connection, sku_ids: list[uuid.UUID]) -> dict[str, list
     return by_sku
 
 
-HELD_NOW = and_(
-    license_assignments.c.user_id == USER,
-    license_assignments.c.valid_to.is_(None),
-    IN_GROUPS,
-)
 # The user's licenses and their plans leave the database as the JSON text of the body
 # (json_rows): building a dict per service plan and encoding it cost user licenses more than
-# its three statements did (bench/HISTORY.md). The keys are in schemas.ProductSku's and
+# its statements did (bench/HISTORY.md). The keys are in schemas.ProductSku's and
 # schemas.ServicePlan's order.
 SKU_JSON = JsonObject(
     {
@@ -155,12 +121,77 @@ SKU_JSON = JsonObject(
         "licenseGroupId": skus.c.license_group,
     }
 )
-HELD = (
-    select(license_assignments.c.id, SKU_JSON)
-    .join(skus, skus.c.sku_id == license_assignments.c.sku_id)
-    .where(HELD_NOW)
-    .order_by(skus.c.product_name, skus.c.sku_id)
+HELD_NOW = and_(
+    license_assignments.c.valid_to.is_(None),
+    IN_GROUPS,
 )
+
+
+@cache
+def held_statement(kind: str, by_object_id: bool) -> Select[Any]:
+    """The customer, if the principal may see it, its current user by object id or by
+    userPrincipalName in any case, and the SKUs the user holds now: one row per license, or
+    one row whose user_row_id (no such user) or assignment_id (no license) is None; no row
+    when the customer is not to be seen. One statement, not three: on PostgreSQL each is a
+    round trip, and on SQLite SQLAlchemy's execution of each costs more than its SQL."""
+    matches = (
+        users.c.object_id == USER_KEY
+        if by_object_id
+        else func.lower(users.c.user_principal_name) == USER_KEY
+    )
+    current_user = and_(users.c.tenant_id == tenants.c.id, matches, users.c.deleted_at.is_(None))
+    # The groups as a probe of each assignment's SKU: joined to (assignments JOIN skus) in
+    # parentheses instead, SQLite would build that join for every user of the ledger first.
+    grouped = skus.alias("grouped")
+    in_groups = (
+        select(grouped.c.sku_id)
+        .where(
+            grouped.c.sku_id == license_assignments.c.sku_id,
+            grouped.c.license_group.in_(GROUP_VALUES),
+        )
+        .exists()
+    )
+    held_now = and_(
+        license_assignments.c.user_id == users.c.id,
+        license_assignments.c.valid_to.is_(None),
+        in_groups,
+    )
+    return (
+        select(
+            tenants.c.id.label("tenant_row_id"),
+            users.c.id.label("user_row_id"),
+            license_assignments.c.id.label("assignment_id"),
+            SKU_JSON.label("sku"),
+        )
+        .select_from(
+            tenants.outerjoin(users, current_user)
+            .outerjoin(license_assignments, held_now)
+            .outerjoin(skus, skus.c.sku_id == license_assignments.c.sku_id)
+        )
+        .where(one_tenant_restriction(kind, tenants.c.id), tenants.c.tenant_id == CUSTOMER_ID)
+        .order_by(skus.c.product_name, skus.c.sku_id)
+    )
+
+
+def held_skus(
+    connection: Connection,
+    scope: TenantScope,
+    tenant_id: uuid.UUID,
+    user_id: str,
+    groups: Sequence[str],
+) -> list[Row[Any]]:
+    """held_statement's rows for the customer and its user (an object id or a
+    userPrincipalName), in these license groups."""
+    key: uuid.UUID | str
+    try:
+        key = uuid.UUID(user_id)
+    except ValueError:
+        key = user_id.lower()
+    statement = held_statement(scope.principal.kind, isinstance(key, uuid.UUID))
+    values = scope.values(customer_id=tenant_id, user_key=key, **group_values(groups))
+    return list(connection.execute(statement, values).all())
+
+
 # Each held SKU's plans, and whether the assignment switches the plan off. The statuses are
 # written into the SQL: bound, they would be processed again on each execution.
 ASSIGNED = literal_column("'Assigned'", String)
@@ -196,22 +227,24 @@ HELD_PLANS = (
             ),
         )
     )
-    .where(HELD_NOW)
+    .where(license_assignments.c.user_id == USER, HELD_NOW)
     .order_by(service_plans.c.service_name, service_plans.c.service_plan_id)
 )
 
 
 def user_licenses(
-    connection: Connection, user_row_id: int, groups: Sequence[str]
+    connection: Connection, held: Sequence[Row[Any]], groups: Sequence[str]
 ) -> list[tuple[str, list[str]]]:
-    """The user's current licenses in these groups, as JSON text: (productSku, servicePlans
+    """The licenses of held_skus' rows for a user, as JSON text: (productSku, servicePlans
     each with its capabilityStatus)."""
-    values = {"user": user_row_id, **group_values(groups)}
-    held = connection.execute(HELD, values).all()
+    licenses = [row for row in held if row.assignment_id is not None]
+    if not licenses:
+        return []
+    values = {"user": licenses[0].user_row_id, **group_values(groups)}
     plans: dict[int, list[str]] = defaultdict(list)
     for assignment_id, plan in connection.execute(HELD_PLANS, values).all():
         plans[assignment_id].append(plan)
-    return [(sku, plans[assignment_id]) for assignment_id, sku in held]
+    return [(row.sku, plans[row.assignment_id]) for row in licenses]
 
 
 CONSUMED = (

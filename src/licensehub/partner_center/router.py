@@ -100,11 +100,11 @@ def user_licenses(
 ) -> Response:
     media_type = negotiate(accept)
     with turn.reading() as ledger:
-        found = queries.customer_user(ledger, scope, customer_id, user_id)
-        if found is None:
+        found = queries.held_skus(ledger, scope, customer_id, user_id, groups)
+        if not found:
             raise NotFound(CUSTOMER_NOT_FOUND.format(customer_id))
-        if found.user_row_id is None:
+        if found[0].user_row_id is None:
             raise NotFound(f"User {user_id} was not found in customer {customer_id}.")
-        held = queries.user_licenses(ledger, found.user_row_id, groups)
+        held = queries.user_licenses(ledger, found, groups)
     items = [resources.user_license_text(sku, plans) for sku, plans in held]
     return respond(resources.collection_text(items), media_type)
