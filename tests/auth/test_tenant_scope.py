@@ -18,7 +18,8 @@ from licensehub.auth.tenant_scope import (
 )
 from licensehub.ledger.tables import tenants
 from licensehub.live_platform.queries import service_statement
-from licensehub.partner_center.queries import customer_statement, held_statement
+from licensehub.partner_center.licenses import held_statement
+from licensehub.partner_center.queries import customer_statement
 from licensehub.veeam.queries import organization_statement
 
 

@@ -17,7 +17,7 @@ from licensehub.ledger.tables import (
     tenants,
     users,
 )
-from licensehub.partner_center import queries
+from licensehub.partner_center import licenses
 from tests.shared import recorded
 
 
@@ -254,7 +254,7 @@ def test_one_users_licenses_are_read_by_index(demo_engine: Engine, by_object_id:
     were built for every user of the ledger before the one user's were picked)."""
     if demo_engine.dialect.name != "sqlite":
         pytest.skip("SQLite's plan; PostgreSQL's planner has statistics")
-    sql = str(queries.held_statement("partner", by_object_id).compile(demo_engine))
+    sql = str(licenses.held_statement("partner", by_object_id).compile(demo_engine))
     with demo_engine.connect() as connection:
         plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (None,) * sql.count("?"))
         steps = [row[-1] for row in plan]

@@ -1,9 +1,9 @@
-"""Partner Center's resources as the JSON bodies it writes, built as plain dicts, or joined
-from the JSON text the database wrote for their parts (user licenses, see queries.HELD).
+"""Partner Center's resources as the JSON bodies it writes: built as plain dicts, or, for the
+license lookups, joined from the JSON text the database wrote for their parts.
 
 The point lookups answer in about a millisecond, and building and validating a pydantic model
-per service plan took a third of it; building and encoding a dict per plan still cost user
-licenses more than its statements (bench/HISTORY.md). The models in schemas.py stay the
+per service plan took a third of it; building and encoding a dict per plan still cost the
+license lookups more than their statements (bench/HISTORY.md). The models in schemas.py stay the
 routes' `response_model`, so the OpenAPI document describes these bodies, and
 tests/partner_center/test_resources.py holds the bodies to what the models write, byte for
 byte, and their values to the catalog's rows.
@@ -11,12 +11,11 @@ byte, and their values to the catalog's rows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row
-
-from licensehub.partner_center.guids import guid_text
 
 
 def collection(
@@ -54,55 +53,35 @@ def customer(row: Row[Any]) -> dict[str, Any]:
     }
 
 
-def product_sku(row: Row[Any]) -> dict[str, Any]:
-    return {
-        "id": guid_text(row.sku_id),
-        "name": row.product_name,
-        "skuPartNumber": row.sku_part_number,
-        "targetType": row.target_type,
-        "licenseGroupId": row.license_group,
-    }
+# The license lookups' bodies, joined from the JSON text the database wrote for their SKUs
+# and plans (licenses.py).
 
 
-def service_plan(row: Row[Any], status: str) -> dict[str, Any]:
-    return {
-        "displayName": row.display_name,
-        "serviceName": row.service_name,
-        "id": guid_text(row.service_plan_id),
-        "capabilityStatus": status,
-        "targetType": row.target_type,
-    }
-
-
-def subscribed_sku(row: Row[Any], plans: Sequence[Row[Any]]) -> dict[str, Any]:
-    """A SKU's seats: `row` from queries.SUBSCRIBED, `plans` the SKU's service plans."""
+def subscribed_sku_text(row: Row[Any], plans: Sequence[str]) -> str:
+    """A SKU's seats: `row` from licenses.SUBSCRIBED, `plans` the SKU's service plans."""
     total = row.enabled_units + row.warning_units
-    return {
-        "availableUnits": total - row.consumed,
-        "activeUnits": row.enabled_units,
-        "consumedUnits": row.consumed,
-        "suspendedUnits": row.suspended_units,
-        "totalUnits": total,
-        "warningUnits": row.warning_units,
-        "productSku": product_sku(row),
-        "servicePlans": [service_plan(plan, "Enabled") for plan in plans],
-        "capabilityStatus": row.capability_status,
-        "attributes": {"objectType": "SubscribedSku"},
-    }
+    return (
+        f'{{"availableUnits":{total - row.consumed},"activeUnits":{row.enabled_units},'
+        f'"consumedUnits":{row.consumed},"suspendedUnits":{row.suspended_units},'
+        f'"totalUnits":{total},"warningUnits":{row.warning_units},"productSku":{row.sku},'
+        f'"servicePlans":[{",".join(plans)}],'
+        f'"capabilityStatus":{json.dumps(row.capability_status)},'
+        '"attributes":{"objectType":"SubscribedSku"}}'
+    )
 
 
-def user_license_text(sku: str, plans: list[str]) -> str:
-    """A license a user holds, as JSON text from its productSku and its servicePlans' JSON
-    text (queries.user_licenses)."""
+def user_license_text(sku: str, plans: Sequence[str]) -> str:
+    """A license a user holds: its productSku and its servicePlans (licenses.user_licenses)."""
     return (
         f'{{"servicePlans":[{",".join(plans)}],"productSku":{sku},'
         '"attributes":{"objectType":"License"}}'
     )
 
 
-def collection_text(items: list[str]) -> str:
-    """collection() of items that are JSON text already, with no links."""
+def collection_text(items: Sequence[str], *, links: bool = False) -> str:
+    """collection() of items that are JSON text already; `links` an empty object, or none."""
     return (
         f'{{"totalCount":{len(items)},"items":[{",".join(items)}],'
-        '"attributes":{"objectType":"Collection"}}'
+        + ('"links":{},' if links else "")
+        + '"attributes":{"objectType":"Collection"}}'
     )

@@ -11,7 +11,7 @@ from licensehub.auth.scope import Scoped
 from licensehub.kit.dependencies import LedgerTurn, LookupTurn
 from licensehub.kit.errors import NotFound
 from licensehub.kit.responses import json_response
-from licensehub.partner_center import queries, resources
+from licensehub.partner_center import licenses, queries, resources
 from licensehub.partner_center.negotiation import negotiate, respond
 from licensehub.partner_center.params import (
     CUSTOMER_NOT_FOUND,
@@ -74,9 +74,9 @@ def subscribed_skus(
 ) -> Response:
     with turn.reading() as ledger:
         tenant = visible_customer(ledger, scope, customer_id)
-        skus = queries.subscribed_skus(ledger, tenant.id, groups)
-    items = [resources.subscribed_sku(row, plans) for row, plans in skus]
-    return json_response(resources.collection(items, links={}))
+        skus = licenses.subscribed_skus(ledger, tenant.id, groups)
+    items = [resources.subscribed_sku_text(row, plans) for row, plans in skus]
+    return Response(resources.collection_text(items, links=True), media_type="application/json")
 
 
 @router.get(
@@ -100,11 +100,11 @@ def user_licenses(
 ) -> Response:
     media_type = negotiate(accept)
     with turn.reading() as ledger:
-        found = queries.held_skus(ledger, scope, customer_id, user_id, groups)
+        found = licenses.held_skus(ledger, scope, customer_id, user_id, groups)
         if not found:
             raise NotFound(CUSTOMER_NOT_FOUND.format(customer_id))
         if found[0].user_row_id is None:
             raise NotFound(f"User {user_id} was not found in customer {customer_id}.")
-        held = queries.user_licenses(ledger, found, groups)
+        held = licenses.user_licenses(ledger, found, groups)
     items = [resources.user_license_text(sku, plans) for sku, plans in held]
     return respond(resources.collection_text(items), media_type)

@@ -1,0 +1,273 @@
+"""The reads behind Partner Center's license lookups: a user's licenses and a customer's
+subscribed SKUs.
+
+Their SKUs and service plans leave the database as the JSON text of the body (json_rows),
+which resources.py joins: building and encoding a dict per service plan (a user holds ~80,
+a customer subscribes to more) cost these lookups more than their statements
+(bench/HISTORY.md). Each JSON object's keys are in the order of its model in schemas.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    String,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
+
+from licensehub.auth.tenant_scope import TenantScope, one_tenant_restriction
+from licensehub.ledger.tables import (
+    assignment_disabled_plans,
+    license_assignments,
+    service_plans,
+    sku_service_plans,
+    skus,
+    subscriptions,
+    tenants,
+    users,
+)
+from licensehub.partner_center.json_rows import GuidText, JsonObject
+from licensehub.partner_center.queries import CUSTOMER_ID
+
+USER_KEY: BindParameter[Any] = bindparam("user_key")
+TENANT: BindParameter[Any] = bindparam("tenant")
+USER: BindParameter[Any] = bindparam("user")
+# Partner Center has two license groups, and a request asks for one or both: two plain
+# parameters (the one group twice) rather than an expanding one, which SQLAlchemy would
+# render into the statement's SQL again on every execution.
+GROUP_VALUES: list[BindParameter[Any]] = [bindparam("group_a"), bindparam("group_b")]
+IN_GROUPS = skus.c.license_group.in_(GROUP_VALUES)
+
+
+def group_values(groups: Sequence[str]) -> dict[str, str]:
+    """IN_GROUPS' values for params.license_groups' one or two groups."""
+    if not 1 <= len(groups) <= 2:
+        raise ValueError(f"one or two license groups, not {list(groups)!r}")
+    return {"group_a": groups[0], "group_b": groups[-1]}
+
+
+SKU_JSON = JsonObject(
+    {
+        "id": GuidText(skus.c.sku_id),
+        "name": skus.c.product_name,
+        "skuPartNumber": skus.c.sku_part_number,
+        "targetType": skus.c.target_type,
+        "licenseGroupId": skus.c.license_group,
+    }
+)
+
+
+def plan_json(status: ColumnElement[str]) -> JsonObject:
+    return JsonObject(
+        {
+            "displayName": service_plans.c.display_name,
+            "serviceName": service_plans.c.service_name,
+            "id": GuidText(service_plans.c.service_plan_id),
+            "capabilityStatus": status,
+            "targetType": service_plans.c.target_type,
+        }
+    )
+
+
+def plan_status(name: str) -> ColumnElement[str]:
+    """A plan's capabilityStatus written into the SQL (bound, it would be processed again on
+    each execution), typed: PostgreSQL's to_json cannot take a literal of no type."""
+    return cast(literal_column(f"'{name}'"), Text)
+
+
+ASSIGNED, DISABLED = plan_status("Assigned"), plan_status("Disabled")
+ENABLED = plan_status("Enabled")
+PLAN_ORDER = (service_plans.c.service_name, service_plans.c.service_plan_id)
+
+
+@cache
+def held_statement(kind: str, by_object_id: bool) -> Select[Any]:
+    """The customer, if the principal may see it, its current user by object id or by
+    userPrincipalName in any case, and the SKUs the user holds now: one row per license, or
+    one row whose user_row_id (no such user) or assignment_id (no license) is None; no row
+    when the customer is not to be seen. One statement, not three: on PostgreSQL each is a
+    round trip, and on SQLite SQLAlchemy's execution of each costs more than its SQL."""
+    matches = (
+        users.c.object_id == USER_KEY
+        if by_object_id
+        else func.lower(users.c.user_principal_name) == USER_KEY
+    )
+    current_user = and_(users.c.tenant_id == tenants.c.id, matches, users.c.deleted_at.is_(None))
+    # The groups as a probe of each assignment's SKU: joined to (assignments JOIN skus) in
+    # parentheses instead, SQLite would build that join for every user of the ledger first.
+    grouped = skus.alias("grouped")
+    in_groups = (
+        select(grouped.c.sku_id)
+        .where(
+            grouped.c.sku_id == license_assignments.c.sku_id,
+            grouped.c.license_group.in_(GROUP_VALUES),
+        )
+        .exists()
+    )
+    held_now = and_(
+        license_assignments.c.user_id == users.c.id,
+        license_assignments.c.valid_to.is_(None),
+        in_groups,
+    )
+    return (
+        select(
+            tenants.c.id.label("tenant_row_id"),
+            users.c.id.label("user_row_id"),
+            license_assignments.c.id.label("assignment_id"),
+            SKU_JSON.label("sku"),
+        )
+        .select_from(
+            tenants.outerjoin(users, current_user)
+            .outerjoin(license_assignments, held_now)
+            .outerjoin(skus, skus.c.sku_id == license_assignments.c.sku_id)
+        )
+        .where(one_tenant_restriction(kind, tenants.c.id), tenants.c.tenant_id == CUSTOMER_ID)
+        .order_by(skus.c.product_name, skus.c.sku_id)
+    )
+
+
+def held_skus(
+    connection: Connection,
+    scope: TenantScope,
+    tenant_id: uuid.UUID,
+    user_id: str,
+    groups: Sequence[str],
+) -> list[Row[Any]]:
+    """held_statement's rows for the customer and its user (an object id or a
+    userPrincipalName), in these license groups."""
+    key: uuid.UUID | str
+    try:
+        key = uuid.UUID(user_id)
+    except ValueError:
+        key = user_id.lower()
+    statement = held_statement(scope.principal.kind, isinstance(key, uuid.UUID))
+    values = scope.values(customer_id=tenant_id, user_key=key, **group_values(groups))
+    return list(connection.execute(statement, values).all())
+
+
+# Each held SKU's plans, and whether the assignment switches the plan off.
+HELD_PLANS = (
+    select(
+        license_assignments.c.id,
+        plan_json(
+            case(
+                (assignment_disabled_plans.c.assignment_id.is_(None), ASSIGNED),
+                else_=DISABLED,
+            )
+        ),
+    )
+    .select_from(
+        license_assignments.join(skus, skus.c.sku_id == license_assignments.c.sku_id)
+        .join(sku_service_plans, sku_service_plans.c.sku_id == skus.c.sku_id)
+        .join(
+            service_plans,
+            service_plans.c.service_plan_id == sku_service_plans.c.service_plan_id,
+        )
+        .outerjoin(
+            assignment_disabled_plans,
+            and_(
+                assignment_disabled_plans.c.assignment_id == license_assignments.c.id,
+                assignment_disabled_plans.c.service_plan_id == service_plans.c.service_plan_id,
+            ),
+        )
+    )
+    .where(
+        license_assignments.c.user_id == USER,
+        license_assignments.c.valid_to.is_(None),
+        IN_GROUPS,
+    )
+    .order_by(*PLAN_ORDER)
+)
+
+
+def user_licenses(
+    connection: Connection, held: Sequence[Row[Any]], groups: Sequence[str]
+) -> list[tuple[str, list[str]]]:
+    """The licenses of held_skus' rows for a user, as JSON text: (productSku, servicePlans
+    each with its capabilityStatus)."""
+    licenses = [row for row in held if row.assignment_id is not None]
+    if not licenses:
+        return []
+    values = {"user": licenses[0].user_row_id, **group_values(groups)}
+    plans: dict[int, list[str]] = defaultdict(list)
+    for assignment_id, plan in connection.execute(HELD_PLANS, values).all():
+        plans[assignment_id].append(plan)
+    return [(row.sku, plans[row.assignment_id]) for row in licenses]
+
+
+CONSUMED = (
+    select(license_assignments.c.sku_id, func.count().label("consumed"))
+    .where(license_assignments.c.tenant_id == TENANT, license_assignments.c.valid_to.is_(None))
+    .group_by(license_assignments.c.sku_id)
+    .subquery()
+)
+SUBSCRIBED_NOW = and_(
+    subscriptions.c.tenant_id == TENANT,
+    subscriptions.c.valid_to.is_(None),
+    IN_GROUPS,
+)
+# The SKU's id as the driver reads it (32 hex digits on SQLite, a UUID on PostgreSQL): it
+# only keys the plans to their SKU, and SQLite's would otherwise be parsed for every plan.
+SKU_KEY = type_coerce(skus.c.sku_id, String).label("sku_key")
+SUBSCRIBED = (
+    select(
+        SKU_KEY,
+        subscriptions.c.enabled_units,
+        subscriptions.c.warning_units,
+        subscriptions.c.suspended_units,
+        subscriptions.c.capability_status,
+        func.coalesce(CONSUMED.c.consumed, 0).label("consumed"),
+        SKU_JSON.label("sku"),
+    )
+    .join(skus, skus.c.sku_id == subscriptions.c.sku_id)
+    .outerjoin(CONSUMED, CONSUMED.c.sku_id == subscriptions.c.sku_id)
+    .where(SUBSCRIBED_NOW)
+    .order_by(skus.c.product_name, skus.c.sku_id)
+)
+# The plans of every SKU subscribed to (a tenant has one current subscription per SKU).
+SUBSCRIBED_PLANS = (
+    select(SKU_KEY, plan_json(ENABLED))
+    .select_from(
+        subscriptions.join(skus, skus.c.sku_id == subscriptions.c.sku_id)
+        .join(sku_service_plans, sku_service_plans.c.sku_id == skus.c.sku_id)
+        .join(
+            service_plans,
+            service_plans.c.service_plan_id == sku_service_plans.c.service_plan_id,
+        )
+    )
+    .where(SUBSCRIBED_NOW)
+    .order_by(*PLAN_ORDER)
+)
+
+
+def subscribed_skus(
+    connection: Connection, tenant_row_id: int, groups: Sequence[str]
+) -> list[tuple[Row[Any], list[str]]]:
+    """The tenant's current seats per SKU, with how many are assigned now, and the SKU's
+    service plans as JSON text."""
+    values = {"tenant": tenant_row_id, **group_values(groups)}
+    rows = connection.execute(SUBSCRIBED, values).all()
+    if not rows:
+        return []
+    plans: dict[Any, list[str]] = defaultdict(list)
+    for sku_id, plan in connection.execute(SUBSCRIBED_PLANS, values).all():
+        plans[sku_id].append(plan)
+    return [(row, plans[row.sku_key]) for row in rows]
