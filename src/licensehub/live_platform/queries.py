@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Row, Select, bindparam, or_, select, update
+from sqlalchemy import BindParameter, Connection, Row, Select, bindparam, select, update
 
 from licensehub.auth.tenant_scope import TenantScope, one_tenant_restriction
 from licensehub.kit.errors import NotFound
@@ -32,9 +32,26 @@ from licensehub.live_platform.rules import count as count_licenses
 
 GUID: BindParameter[Any] = bindparam("guid")
 SERVICE: BindParameter[Any] = bindparam("service")
-PARTNER: BindParameter[Any] = bindparam("partner")
 DAY: BindParameter[Any] = bindparam("day")
 SINCE: BindParameter[Any] = bindparam("since")
+
+
+# The partner's global factor settings and the service's own, each a row or none.
+GLOBAL_SETTING = voice_license_factors.alias("global_setting")
+OWN_SETTING = voice_license_factors.alias("own_setting")
+# A service, its partner and both settings of its factors (read in factors()): read with the
+# service, not in a statement of their own, which on PostgreSQL is one more round trip.
+SERVICE_WITH_SETTINGS = (
+    select(
+        voice_services,
+        tenants.c.partner_id,
+        *(GLOBAL_SETTING.c[name].label(f"global_{name}") for name in FACTOR_NAMES),
+        *(OWN_SETTING.c[name].label(f"own_{name}") for name in FACTOR_NAMES),
+    )
+    .join(tenants, tenants.c.id == voice_services.c.tenant_id)
+    .outerjoin(GLOBAL_SETTING, GLOBAL_SETTING.c.partner_id == tenants.c.partner_id)
+    .outerjoin(OWN_SETTING, OWN_SETTING.c.service_id == voice_services.c.id)
+)
 
 
 # The statements of a GET are built once: the service and the day are bound parameters and
@@ -42,13 +59,9 @@ SINCE: BindParameter[Any] = bindparam("since")
 # every request without being built and keyed again (bench/HISTORY.md).
 @cache
 def service_statement(kind: str, lock: bool) -> Select[Any]:
-    query = (
-        select(voice_services, tenants.c.partner_id)
-        .join(tenants, tenants.c.id == voice_services.c.tenant_id)
-        .where(
-            voice_services.c.ump_customer_guid == GUID,
-            one_tenant_restriction(kind, voice_services.c.tenant_id),
-        )
+    query = SERVICE_WITH_SETTINGS.where(
+        voice_services.c.ump_customer_guid == GUID,
+        one_tenant_restriction(kind, voice_services.c.tenant_id),
     )
     if lock:
         # PostgreSQL locks the service's row until the transaction ends, as every write to
@@ -76,24 +89,16 @@ def visible_service(
     return row
 
 
-# The partner's global setting and the service's own, if either is set.
-FACTOR_SETTINGS = select(voice_license_factors).where(
-    or_(
-        voice_license_factors.c.partner_id == PARTNER, voice_license_factors.c.service_id == SERVICE
+def factors(service_row: Row[Any]) -> Factors:
+    """The factors in effect for a service read by SERVICE_WITH_SETTINGS."""
+    values = service_row._mapping
+    return effective_factors(
+        {name: values[f"global_{name}"] for name in FACTOR_NAMES},
+        {name: values[f"own_{name}"] for name in FACTOR_NAMES},
     )
-)
 
 
-def factors(connection: Connection, service_row: Row[Any]) -> Factors:
-    settings: dict[bool, dict[str, bool | None]] = {}
-    values = {"partner": service_row.partner_id, "service": service_row.id}
-    for row in connection.execute(FACTOR_SETTINGS, values).all():
-        own = row.service_id is not None
-        settings[own] = {field: row._mapping[field] for field in FACTOR_NAMES}
-    return effective_factors(settings.get(False), settings.get(True))
-
-
-# Named as rules.PhoneNumber's attributes: the rules read the rows as they are.
+# In rules.Number's order: the rules unpack the rows as they are.
 NUMBERS: Select[Any] = select(
     voice_phone_numbers.c.number_type,
     voice_phone_numbers.c.assignment_status.label("status"),
@@ -150,7 +155,7 @@ def day_record(
 
 def today_record(connection: Connection, service_row: Row[Any], now: datetime) -> dict[str, Any]:
     """Today's record as the current inputs make it."""
-    effective = factors(connection, service_row)
+    effective = factors(service_row)
     counts = current_counts(connection, service_row, effective)
     return day_record(service_row, now.date(), counts, effective, service_row.last_update)
 
@@ -223,11 +228,7 @@ def touched(connection: Connection, service_id: int, now: datetime) -> Row[Any]:
     connection.execute(
         update(voice_services).where(voice_services.c.id == service_id).values(last_update=now)
     )
-    row = connection.execute(
-        select(voice_services, tenants.c.partner_id)
-        .join(tenants, tenants.c.id == voice_services.c.tenant_id)
-        .where(voice_services.c.id == service_id)
-    ).one()
+    row = connection.execute(SERVICE_WITH_SETTINGS.where(voice_services.c.id == service_id)).one()
     if row.ump_customer_guid is not None:
         record_today(connection, row, now)
     return row
