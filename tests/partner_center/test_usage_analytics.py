@@ -330,7 +330,7 @@ def test_streamed_and_short_pages_answer_alike(
 
 @pytest.mark.parametrize("groupby", [None, "customerTenantId,productName"])
 def test_pages_are_compact_json_on_every_store(api: TestClient, groupby: str | None) -> None:
-    """The database writes each row's JSON (json_rows): on both stores it is the compact
+    """The database writes each row's JSON (kit/json_rows.py): on both stores it is the compact
     text pydantic writes, in the documented field order."""
     params = {"top": "50"} | ({"groupby": groupby} if groupby else {})
     response = api.get(PATH, params=params)

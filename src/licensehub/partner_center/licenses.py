@@ -1,7 +1,7 @@
 """The reads behind Partner Center's license lookups: a user's licenses and a customer's
 subscribed SKUs.
 
-Their SKUs and service plans leave the database as the JSON text of the body (json_rows),
+Their SKUs and service plans leave the database as the JSON text of the body (kit/json_rows.py),
 which resources.py joins: building and encoding a dict per service plan (a user holds ~80,
 a customer subscribes to more) cost these lookups more than their statements
 (bench/HISTORY.md). Each JSON object's keys are in the order of its model in schemas.py.
@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 
 from licensehub.auth.tenant_scope import TenantScope, one_tenant_restriction
+from licensehub.kit.json_rows import JsonObject
 from licensehub.ledger.tables import (
     assignment_disabled_plans,
     license_assignments,
@@ -44,7 +45,7 @@ from licensehub.ledger.tables import (
     tenants,
     users,
 )
-from licensehub.partner_center.json_rows import GuidText, JsonObject
+from licensehub.partner_center.json_rows import GuidText
 from licensehub.partner_center.queries import CUSTOMER_ID
 
 USER_KEY: BindParameter[Any] = bindparam("user_key")

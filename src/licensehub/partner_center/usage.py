@@ -24,9 +24,10 @@ from sqlalchemy import (
 )
 
 from licensehub.auth.tenant_scope import TenantScope, restriction
+from licensehub.kit.json_rows import JsonObject
 from licensehub.ledger.tables import license_usage, tenants
 from licensehub.partner_center.filters import Expr, parse_filter, to_sql
-from licensehub.partner_center.json_rows import DateTimeText, GuidText, JsonObject
+from licensehub.partner_center.json_rows import DateTimeText, GuidText
 
 usage_with_tenant = license_usage.join(tenants, tenants.c.id == license_usage.c.tenant_id)
 
@@ -129,7 +130,7 @@ def wire(field: str) -> ColumnElement[Any]:
 
 
 def page(scope: TenantScope, query: UsageQuery) -> Select[Any]:
-    """The page's rows, each one JSON object as text (see json_rows), for parameters(). The
+    """The page's rows, each one JSON object as text (see kit/json_rows.py), for parameters(). The
     page's table says licensesActive, its example licenseActive: both are served."""
     return shaped(page_of, scope, query)
 
