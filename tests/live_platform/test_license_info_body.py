@@ -1,6 +1,6 @@
-"""licenseinfo's records, built as plain dicts (live_platform/resources.py), hold the ledger's
-values, each read by its column's name here, and are byte for byte what schemas.LicenseInfo
-writes, for every voice service of the demo ledger."""
+"""licenseinfo's records, written as JSON by the database (live_platform/resources.py), hold
+the ledger's values, each read by its column's name here, and are byte for byte what
+schemas.LicenseInfo writes, for every voice service of the demo ledger."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from licensehub.ledger.tables import (
     voice_services,
 )
 from licensehub.ledger.upsert import upsert
+from licensehub.live_platform.resources import LICENSE_INFO_JSON
 from licensehub.live_platform.rules import (
     FACTOR_NAMES,
     Factors,
@@ -189,38 +190,23 @@ def record_today(connection: Connection, service_row: Row[Any], now: datetime) -
     save_record(connection, today_record(connection, service_row, now))
 
 
-# A day's record, every column, in the order resources.license_info unpacks them: a record
-# is read by position, as a month of them is read on every request (bench/HISTORY.md).
-RECORD_COLUMNS = tuple(
-    voice_license_info_days.c[name]
-    for name in (
-        "service_id",
-        "day",
-        "acquired_licenses",
-        "total_monitored_users",
-        "currently_licensed",
-        "managed_users_direct_routing",
-        "managed_users_operator_connect",
-        "managed_users_lifecycle",
-        "managed_users_user_interface",
-        "managed_service_numbers",
-        "last_update",
-        "flags_level",
-        "factor_by_template",
-        "factor_by_user_interface",
-        "factor_service_numbers",
-    )
-)
-HISTORY = (
-    select(*RECORD_COLUMNS)
+# The service's records as the body writes them, newest first (the day beside each, for
+# the caller to find today's).
+HISTORY: Select[date, str] = (
+    select(voice_license_info_days.c.day, LICENSE_INFO_JSON)
     .where(voice_license_info_days.c.service_id == SERVICE, voice_license_info_days.c.day >= SINCE)
     .order_by(voice_license_info_days.c.day.desc())
 )
 
 
-def history(connection: Connection, service_id: int, since: date) -> Sequence[Row[Any]]:
-    """The service's records from `since` on, newest first."""
-    return connection.execute(HISTORY, {"service": service_id, "since": since}).all()
+def history(
+    connection: Connection, service_id: int, since: date, guid: uuid.UUID
+) -> Sequence[Row[date, str]]:
+    """The service's records from `since` on, newest first: (day, its body's JSON text)
+    each, to unpack (reading a row's columns by name cost a month of them more than the
+    rest of the answer)."""
+    values = {"service": service_id, "since": since, "guid_text": str(guid)}
+    return connection.execute(HISTORY, values).all()
 
 
 def touched(connection: Connection, service_id: int, now: datetime) -> Row[Any]:
