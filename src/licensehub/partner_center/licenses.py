@@ -19,6 +19,7 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Connection,
+    Join,
     Row,
     Select,
     String,
@@ -99,6 +100,13 @@ ENABLED = plan_status("Enabled")
 PLAN_ORDER = (service_plans.c.service_name, service_plans.c.service_plan_id)
 
 
+def with_plans(held: Join) -> Join:
+    """A join holding `skus`, joined to each SKU's service plans."""
+    return held.join(sku_service_plans, sku_service_plans.c.sku_id == skus.c.sku_id).join(
+        service_plans, service_plans.c.service_plan_id == sku_service_plans.c.service_plan_id
+    )
+
+
 @cache
 def held_statement(kind: str, by_object_id: bool) -> Select[Any]:
     """The customer, if the principal may see it, its current user by object id or by
@@ -176,13 +184,9 @@ HELD_PLANS = (
         ),
     )
     .select_from(
-        license_assignments.join(skus, skus.c.sku_id == license_assignments.c.sku_id)
-        .join(sku_service_plans, sku_service_plans.c.sku_id == skus.c.sku_id)
-        .join(
-            service_plans,
-            service_plans.c.service_plan_id == sku_service_plans.c.service_plan_id,
-        )
-        .outerjoin(
+        with_plans(
+            license_assignments.join(skus, skus.c.sku_id == license_assignments.c.sku_id)
+        ).outerjoin(
             assignment_disabled_plans,
             and_(
                 assignment_disabled_plans.c.assignment_id == license_assignments.c.id,
@@ -246,14 +250,7 @@ SUBSCRIBED = (
 # The plans of every SKU subscribed to (a tenant has one current subscription per SKU).
 SUBSCRIBED_PLANS = (
     select(SKU_KEY, plan_json(ENABLED))
-    .select_from(
-        subscriptions.join(skus, skus.c.sku_id == subscriptions.c.sku_id)
-        .join(sku_service_plans, sku_service_plans.c.sku_id == skus.c.sku_id)
-        .join(
-            service_plans,
-            service_plans.c.service_plan_id == sku_service_plans.c.service_plan_id,
-        )
-    )
+    .select_from(with_plans(subscriptions.join(skus, skus.c.sku_id == subscriptions.c.sku_id)))
     .where(SUBSCRIBED_NOW)
     .order_by(*PLAN_ORDER)
 )
