@@ -25,6 +25,7 @@ from typing import Annotated
 
 from fastapi import Header, Path, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from bench.constant_body import Size, constant_body
 from bench.endpoint_paths import (
@@ -38,6 +39,7 @@ from bench.sql_capture import Statement
 from licensehub.auth.scope import Scoped
 from licensehub.kit.clock import Now
 from licensehub.kit.dependencies import LedgerTurn, LookupTurn, Turn
+from licensehub.kit.pool_turns import lookup_lane
 from licensehub.live_platform.router import CustomerGuid
 from licensehub.partner_center.params import CustomerId
 from licensehub.partner_center.router import LicenseGroups
@@ -119,16 +121,17 @@ def subscribed_skus(
     return replayed(request, turn, size)
 
 
-def license_info(
+async def license_info(
     request: Request,
     scope: Scoped,
-    turn: LookupTurn,
     now: Now,
     size: Size,
     customer_guid: CustomerGuid,
     nrOfMonths: Annotated[int, Query(ge=1, le=120)] = 1,
 ) -> Response:
-    return replayed(request, turn, size)
+    # As the endpoint does: its lane taken inside it, its reading in the thread pool.
+    async with lookup_lane(request):
+        return await run_in_threadpool(replayed, request, Turn(request.app.state.engine), size)
 
 
 def licensing_information(

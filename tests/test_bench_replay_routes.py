@@ -1,0 +1,52 @@
+"""The bench's replay routes (bench/replay_routes.py) restate each benchmarked endpoint's
+signature, so that the bound parses what the endpoint parses: they take the same path, query
+and header parameters and the same dependencies, besides the size of their constant body."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bench.constant_app import REPLAY_PATHS, create_bench_app
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from licensehub.settings import Settings
+
+
+def routes(routes_: list[object]) -> dict[str, APIRoute]:
+    found: dict[str, APIRoute] = {}
+    for route in routes_:
+        if isinstance(route, APIRoute):
+            found[route.path] = route
+        inner = getattr(route, "original_router", None)  # FastAPI keeps included routers
+        if inner is not None:
+            found |= routes(inner.routes)
+    return found
+
+
+def signature(dependant: Dependant) -> dict[str, list[str]]:
+    """The route's parameters by where they come from, its own and its dependencies', and
+    the dependencies it calls."""
+    found: dict[str, list[str]] = {"path": [], "query": [], "header": [], "calls": []}
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        found["path"] += [p.alias for p in current.path_params]
+        found["query"] += [f"{p.alias} {p.field_info.metadata}" for p in current.query_params]
+        found["header"] += [p.alias for p in current.header_params]
+        for inner in current.dependencies:
+            found["calls"].append(getattr(inner.call, "__qualname__", repr(inner.call)))
+            pending.append(inner)
+    return {kind: sorted(set(names)) for kind, names in found.items()}
+
+
+@pytest.mark.parametrize("real_path", sorted(REPLAY_PATHS))
+def test_a_replay_route_takes_its_endpoints_parameters(tmp_path: Path, real_path: str) -> None:
+    app = create_bench_app(Settings(database_url=f"sqlite:///{tmp_path}/x.db", data_dir=tmp_path))
+    served = routes(app.router.routes)
+    real, replay = served[real_path], served[REPLAY_PATHS[real_path]]
+    wanted = signature(real.dependant)
+    got = signature(replay.dependant)
+    got["path"].remove("size")
+    assert got == wanted
