@@ -130,7 +130,7 @@ async def license_info(
     nrOfMonths: Annotated[int, Query(ge=1, le=120)] = 1,
 ) -> Response:
     # As the endpoint does: its lane taken inside it, its reading in the thread pool.
-    async with lookup_lane(request):
+    async with lookup_lane(request.app.state):
         return await run_in_threadpool(replayed, request, Turn(request.app.state.engine), size)
 
 

@@ -27,7 +27,7 @@ DatabaseSlot = Depends(database_slot)
 async def lookup_slot(request: Request) -> AsyncIterator[None]:
     """lookup_lane for the endpoint, as a dependency: the lane is given back when the
     endpoint returns, not once the response is sent."""
-    async with lookup_lane(request):
+    async with lookup_lane(request.app.state):
         yield
 
 

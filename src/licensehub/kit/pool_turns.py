@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Request
 from starlette.datastructures import State
 
 
@@ -38,12 +37,13 @@ def lookup_lanes(configured: int | None, dialect: str) -> int:
 
 
 @asynccontextmanager
-async def lookup_lane(request: Request) -> AsyncIterator[None]:
+async def lookup_lane(state: State) -> AsyncIterator[None]:
     """A point lookup's turn at the ledger: one of a few lanes, each with a connection of
     the pool kept for it (the app gives the other requests' slots the rest). A lookup spends
     most of its time in Python, so past a few at a time the worker threads only take the GIL
     from each other: at 16 and 64 connections, 2 lanes answered 16-83% more lookups a second
     than 20 turns at the shared slots did (bench/HISTORY.md). Lookups never wait on a slot
-    that analytics, imports or the lists hold, nor those on a lane."""
-    async with request.app.state.lookup_slots:
+    that analytics, imports or the lists hold, nor those on a lane. It takes the app's state,
+    as pool_slot does."""
+    async with state.lookup_slots:
         yield

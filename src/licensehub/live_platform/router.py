@@ -97,7 +97,7 @@ async def get_license_info(
     # A point lookup, in a lookup lane, but only for reading: a write may wait on SQLite's one
     # write lock (an import holds it for its whole transaction) and must not hold a lane
     # meanwhile. Each part runs in the thread pool, as a plain `def` endpoint would.
-    async with lookup_lane(request):
+    async with lookup_lane(request.app.state):
         answer = await run_in_threadpool(
             stored_answer, Turn(engine), scope, now, customer_guid, since
         )
