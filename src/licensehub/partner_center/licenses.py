@@ -112,8 +112,9 @@ def held_statement(kind: str, by_object_id: bool) -> Select[Any]:
     """The customer, if the principal may see it, its current user by object id or by
     userPrincipalName in any case, and the SKUs the user holds now: one row per license, or
     one row whose user_row_id (no such user) or assignment_id (no license) is None; no row
-    when the customer is not to be seen. One statement, not three: on PostgreSQL each is a
-    round trip, and on SQLite SQLAlchemy's execution of each costs more than its SQL."""
+    when the customer is not to be seen. One statement where there were two (the customer
+    and its user, then the held SKUs): on PostgreSQL each is a round trip, and on SQLite
+    SQLAlchemy's execution of each costs more than its SQL."""
     matches = (
         users.c.object_id == USER_KEY
         if by_object_id

@@ -12,20 +12,10 @@ import uuid
 from functools import cache
 from typing import Any
 
-from sqlalchemy import (
-    BindParameter,
-    Connection,
-    Row,
-    Select,
-    bindparam,
-    func,
-    select,
-)
+from sqlalchemy import BindParameter, Connection, Row, Select, bindparam, func, select
 
 from licensehub.auth.tenant_scope import TenantScope, one_tenant_restriction
-from licensehub.ledger.tables import (
-    tenants,
-)
+from licensehub.ledger.tables import tenants
 
 CUSTOMER_ID: BindParameter[Any] = bindparam("customer_id")
 
