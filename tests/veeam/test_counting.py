@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert
 
+from licensehub.auth.principals import Principal
+from licensehub.auth.tenant_scope import TenantScope
 from licensehub.ledger.tables import (
     backup_organizations,
     backup_protected_users,
@@ -20,6 +22,7 @@ from licensehub.veeam import queries
 from licensehub.veeam.rules import GRACE, WINDOW, License, ProtectedUser, licensing_information
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+OPERATOR = TenantScope(Principal(0, "operator", "test operator"))
 SECOND = timedelta(seconds=1)
 # Moments around every edge the rules have, and a spread of others.
 EDGES = [NOW - WINDOW, NOW - GRACE, NOW - timedelta(days=20), NOW]
@@ -56,11 +59,12 @@ def test_the_database_counts_what_the_rules_say(
             .values(tenant_id=uuid.uuid4(), partner_id=partner.scalar_one(), name="T")
             .returning(tenants.c.id)
         ).scalar_one()
+        guid = uuid.uuid4()
         org_id = connection.execute(
             insert(backup_organizations)
             .values(
                 tenant_id=tenant,
-                organization_id=uuid.uuid4(),
+                organization_id=guid,
                 name="O",
                 license_type=license.type,
                 licensed_users_limit=license.limit,
@@ -82,9 +86,6 @@ def test_the_database_counts_what_the_rules_say(
                     for n, user in enumerate(protected)
                 ],
             )
-        org = connection.execute(
-            select(backup_organizations).where(backup_organizations.c.id == org_id)
-        ).one()
-        counted = queries.licensing_information(connection, org, NOW)
+        counted = queries.licensing_information(connection, OPERATOR, guid, NOW)
         transaction.rollback()
     assert counted == licensing_information(protected, license, NOW)

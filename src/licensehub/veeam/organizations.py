@@ -128,7 +128,9 @@ def get_licensing_information(
     scope: Scoped, turn: LookupTurn, now: Now, organization_id: OrganizationId
 ) -> Response:
     with turn.reading() as ledger:
-        counts = queries.licensing_information(ledger, find(ledger, scope, organization_id), now)
+        counts = queries.licensing_information(ledger, scope, organization_id, now)
+    if counts is None:
+        raise not_found(organization_id)
     return veeam_json(
         RESTOrganizationLicensingInformation(
             licensedUsers=counts.licensed_users, newUsers=counts.new_users

@@ -15,9 +15,10 @@ from sqlalchemy import (
     Connection,
     Row,
     Select,
+    and_,
     bindparam,
     func,
-    literal,
+    literal_column,
     select,
 )
 
@@ -86,30 +87,43 @@ def users_in_use(
 
 
 @cache
-def counted_in_use(may_be_new: bool) -> Select[Any]:
-    """An organization's users in use, and how many of them are new in the license's period."""
+def licensing_statement(kind: str) -> Select[int, int]:
+    """An organization's users in use and how many of them are New, found and counted in one
+    statement: no row when the organization does not exist or the principal may not see it.
+
+    rules.licensing_information, counted by the database: only the counts are asked for, and
+    an organization's users in use are many rows to read for two numbers."""
     taken_at = func.coalesce(protected.c.first_backup_time, protected.c.last_backup_time)
-    new: ColumnElement[Any] = literal(0)
-    if may_be_new:
-        new = func.count().filter(taken_at >= bindparam("period_start"))
-    return select(func.count(), new).where(
-        protected.c.organization_id == bindparam("organization"),
+    # rules.may_be_new and rules.is_new: a Rental license without a period compares with NULL,
+    # which counts nobody as New.
+    new = and_(
+        orgs.c.license_type == literal_column("'Rental'"), taken_at >= orgs.c.period_started_at
+    )
+    in_use = and_(
+        protected.c.organization_id == orgs.c.id,
         protected.c.last_backup_time > bindparam("window_start"),
+    )
+    return (
+        select(func.count(protected.c.id), func.count(protected.c.id).filter(new))
+        .select_from(orgs.outerjoin(protected, in_use))
+        .where(
+            one_tenant_restriction(kind, orgs.c.tenant_id),
+            orgs.c.organization_id == ORGANIZATION_ID,
+        )
+        .group_by(orgs.c.id)
     )
 
 
 def licensing_information(
-    connection: Connection, row: Row[Any], now: datetime
-) -> rules.LicensingInformation:
-    """rules.licensing_information, counted by the database: only the counts are asked for,
-    and an organization's users in use are many rows to read for two numbers."""
-    license = license_of(row)
-    values = {
-        "organization": row.id,
-        "window_start": rules.window_start(now),
-        "period_start": license.period_started_at,
-    }
-    in_use, new_users = connection.execute(counted_in_use(rules.may_be_new(license)), values).one()
+    connection: Connection, scope: TenantScope, guid: uuid.UUID, now: datetime
+) -> rules.LicensingInformation | None:
+    """The organization's licensing information, or None when the principal may not see it."""
+    statement = licensing_statement(scope.principal.kind)
+    values = scope.values(organization_id=guid, window_start=rules.window_start(now))
+    counts = connection.execute(statement, values).first()
+    if counts is None:
+        return None
+    in_use, new_users = counts
     return rules.LicensingInformation(licensed_users=in_use - new_users, new_users=new_users)
 
 
