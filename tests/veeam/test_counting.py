@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, insert
@@ -20,6 +21,7 @@ from licensehub.ledger.tables import (
 )
 from licensehub.veeam import queries
 from licensehub.veeam.rules import GRACE, WINDOW, License, ProtectedUser, licensing_information
+from tests.query_plans import sqlite_reads
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 OPERATOR = TenantScope(Principal(0, "operator", "test operator"))
@@ -89,3 +91,13 @@ def test_the_database_counts_what_the_rules_say(
         counted = queries.licensing_information(connection, OPERATOR, guid, NOW)
         transaction.rollback()
     assert counted == licensing_information(protected, license, NOW)
+
+
+def test_the_organization_is_found_and_counted_by_index(engine: Engine) -> None:
+    """LicensingInformation's one statement probes the organization, its tenant and its
+    users by key: no table scanned, whatever the ledger's size."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plan; PostgreSQL's planner has statistics")
+    reads = sqlite_reads(engine, queries.licensing_statement("partner"))
+    assert all(step.startswith("SEARCH") for step in reads), reads
+    assert any("backup_protected_users" in step for step in reads), reads
