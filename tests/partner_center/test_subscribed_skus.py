@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from licensehub.ledger.tables import license_assignments, skus, subscriptions, tenants
+from licensehub.partner_center import licenses
+from tests.query_plans import sqlite_reads
 from tests.shared import recorded
 
 
@@ -103,6 +106,45 @@ def test_license_group_2(api: TestClient, demo_engine: Engine) -> None:
     assert {i["productSku"]["licenseGroupId"] for i in group1} == {"group1"}
     assert [i["productSku"]["skuPartNumber"] for i in group2] == ["MEE_FACULTY"]
     assert api.get(path, params={"licenseGroupIds": "nope"}).status_code == 400
+
+
+def test_a_customer_without_seats_in_the_group(api: TestClient, demo_engine: Engine) -> None:
+    """A customer it may see, with no subscription in the license group: an empty collection,
+    not the 404 of a customer it may not see."""
+    with demo_engine.connect() as connection:
+        without_group2 = connection.execute(
+            select(tenants.c.tenant_id)
+            .where(
+                ~select(subscriptions.c.id)
+                .join(skus, skus.c.sku_id == subscriptions.c.sku_id)
+                .where(
+                    subscriptions.c.tenant_id == tenants.c.id,
+                    subscriptions.c.valid_to.is_(None),
+                    skus.c.license_group == "group2",
+                )
+                .exists()
+            )
+            .limit(1)
+        ).scalar_one()
+    path = f"/v1/customers/{without_group2}/subscribedskus"
+    body = api.get(path, params={"licenseGroupIds": "Group2"}).json()
+    assert body == {
+        "totalCount": 0,
+        "items": [],
+        "links": {},
+        "attributes": {"objectType": "Collection"},
+    }
+    assert api.get(path).json()["totalCount"] > 0  # it has seats in group 1
+
+
+def test_seats_are_read_by_index(demo_engine: Engine) -> None:
+    """The customer and its subscriptions with their counts in one statement: each table
+    probed by key, none scanned nor built apart."""
+    if demo_engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plan; PostgreSQL's planner has statistics")
+    reads = sqlite_reads(demo_engine, licenses.subscribed_statement("partner"))
+    assert all(step.startswith("SEARCH") for step in reads), reads
+    assert any("license_assignments" in step for step in reads), reads
 
 
 def test_an_unknown_customer_is_404(api: TestClient) -> None:

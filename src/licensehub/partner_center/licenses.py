@@ -107,6 +107,18 @@ def with_plans(held: Join) -> Join:
     )
 
 
+def in_groups(sku_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Whether the SKU is in the license groups, as a probe of its row: for a statement that
+    starts from the customer and outer-joins its rows, a join to (rows JOIN skus) in
+    parentheses would have SQLite build that join over the whole ledger first."""
+    grouped = skus.alias("grouped")
+    return (
+        select(grouped.c.sku_id)
+        .where(grouped.c.sku_id == sku_id, grouped.c.license_group.in_(GROUP_VALUES))
+        .exists()
+    )
+
+
 @cache
 def held_statement(kind: str, by_object_id: bool) -> Select[Any]:
     """The customer, if the principal may see it, its current user by object id or by
@@ -121,21 +133,10 @@ def held_statement(kind: str, by_object_id: bool) -> Select[Any]:
         else func.lower(users.c.user_principal_name) == USER_KEY
     )
     current_user = and_(users.c.tenant_id == tenants.c.id, matches, users.c.deleted_at.is_(None))
-    # The groups as a probe of each assignment's SKU: joined to (assignments JOIN skus) in
-    # parentheses instead, SQLite would build that join for every user of the ledger first.
-    grouped = skus.alias("grouped")
-    in_groups = (
-        select(grouped.c.sku_id)
-        .where(
-            grouped.c.sku_id == license_assignments.c.sku_id,
-            grouped.c.license_group.in_(GROUP_VALUES),
-        )
-        .exists()
-    )
     held_now = and_(
         license_assignments.c.user_id == users.c.id,
         license_assignments.c.valid_to.is_(None),
-        in_groups,
+        in_groups(license_assignments.c.sku_id),
     )
     return (
         select(
@@ -219,12 +220,6 @@ def user_licenses(
     return [(row.sku, plans[row.assignment_id]) for row in licenses]
 
 
-CONSUMED = (
-    select(license_assignments.c.sku_id, func.count().label("consumed"))
-    .where(license_assignments.c.tenant_id == TENANT, license_assignments.c.valid_to.is_(None))
-    .group_by(license_assignments.c.sku_id)
-    .subquery()
-)
 SUBSCRIBED_NOW = and_(
     subscriptions.c.tenant_id == TENANT,
     subscriptions.c.valid_to.is_(None),
@@ -233,21 +228,49 @@ SUBSCRIBED_NOW = and_(
 # The SKU's id as the driver reads it (32 hex digits on SQLite, a UUID on PostgreSQL): it
 # only keys the plans to their SKU, and SQLite's would otherwise be parsed for every plan.
 SKU_KEY = type_coerce(skus.c.sku_id, String).label("sku_key")
-SUBSCRIBED = (
-    select(
-        SKU_KEY,
-        subscriptions.c.enabled_units,
-        subscriptions.c.warning_units,
-        subscriptions.c.suspended_units,
-        subscriptions.c.capability_status,
-        func.coalesce(CONSUMED.c.consumed, 0).label("consumed"),
-        SKU_JSON.label("sku"),
+
+
+@cache
+def subscribed_statement(kind: str) -> Select[Any]:
+    """The customer, if the principal may see it, and its current subscriptions in the license
+    groups, each with how many of its SKU's licenses are assigned now: one row per SKU, or
+    one row whose sku_key is None (no subscription); no row when the customer is not to be
+    seen. One statement where there were two (the customer, then its subscriptions)."""
+    consumed = (
+        select(func.count())
+        .where(
+            license_assignments.c.tenant_id == tenants.c.id,
+            license_assignments.c.sku_id == subscriptions.c.sku_id,
+            license_assignments.c.valid_to.is_(None),
+        )
+        .scalar_subquery()
     )
-    .join(skus, skus.c.sku_id == subscriptions.c.sku_id)
-    .outerjoin(CONSUMED, CONSUMED.c.sku_id == subscriptions.c.sku_id)
-    .where(SUBSCRIBED_NOW)
-    .order_by(skus.c.product_name, skus.c.sku_id)
-)
+    current = and_(
+        subscriptions.c.tenant_id == tenants.c.id,
+        subscriptions.c.valid_to.is_(None),
+        in_groups(subscriptions.c.sku_id),
+    )
+    return (
+        select(
+            tenants.c.id.label("tenant_row_id"),
+            SKU_KEY,
+            subscriptions.c.enabled_units,
+            subscriptions.c.warning_units,
+            subscriptions.c.suspended_units,
+            subscriptions.c.capability_status,
+            consumed.label("consumed"),
+            SKU_JSON.label("sku"),
+        )
+        .select_from(
+            tenants.outerjoin(subscriptions, current).outerjoin(
+                skus, skus.c.sku_id == subscriptions.c.sku_id
+            )
+        )
+        .where(one_tenant_restriction(kind, tenants.c.id), tenants.c.tenant_id == CUSTOMER_ID)
+        .order_by(skus.c.product_name, skus.c.sku_id)
+    )
+
+
 # The plans of every SKU subscribed to (a tenant has one current subscription per SKU).
 SUBSCRIBED_PLANS = (
     select(SKU_KEY, plan_json(ENABLED))
@@ -258,15 +281,19 @@ SUBSCRIBED_PLANS = (
 
 
 def subscribed_skus(
-    connection: Connection, tenant_row_id: int, groups: Sequence[str]
-) -> list[tuple[Row[Any], list[str]]]:
-    """The tenant's current seats per SKU, with how many are assigned now, and the SKU's
-    service plans as JSON text."""
-    values = {"tenant": tenant_row_id, **group_values(groups)}
-    rows = connection.execute(SUBSCRIBED, values).all()
+    connection: Connection, scope: TenantScope, tenant_id: uuid.UUID, groups: Sequence[str]
+) -> list[tuple[Row[Any], list[str]]] | None:
+    """The customer's current seats per SKU, with how many are assigned now, and the SKU's
+    service plans as JSON text; None when the principal may not see the customer."""
+    statement = subscribed_statement(scope.principal.kind)
+    grouped = group_values(groups)
+    rows = connection.execute(statement, scope.values(customer_id=tenant_id, **grouped)).all()
     if not rows:
+        return None
+    if rows[0].sku_key is None:
         return []
     plans: dict[Any, list[str]] = defaultdict(list)
+    values = {"tenant": rows[0].tenant_row_id, **grouped}
     for sku_id, plan in connection.execute(SUBSCRIBED_PLANS, values).all():
         plans[sku_id].append(plan)
     return [(row, plans[row.sku_key]) for row in rows]

@@ -58,7 +58,7 @@ def customer(row: Row[Any]) -> dict[str, Any]:
 
 
 def subscribed_sku_text(row: Row[Any], plans: Sequence[str]) -> str:
-    """A SKU's seats: `row` from licenses.SUBSCRIBED, `plans` the SKU's service plans."""
+    """A SKU's seats: `row` from licenses.subscribed_statement, `plans` the SKU's service plans."""
     total = row.enabled_units + row.warning_units
     return (
         f'{{"availableUnits":{total - row.consumed},"activeUnits":{row.enabled_units},'

@@ -73,8 +73,9 @@ def subscribed_skus(
     scope: Scoped, turn: LookupTurn, customer_id: CustomerId, groups: LicenseGroups
 ) -> Response:
     with turn.reading() as ledger:
-        tenant = visible_customer(ledger, scope, customer_id)
-        skus = licenses.subscribed_skus(ledger, tenant.id, groups)
+        skus = licenses.subscribed_skus(ledger, scope, customer_id, groups)
+    if skus is None:
+        raise NotFound(CUSTOMER_NOT_FOUND.format(customer_id))
     items = [resources.subscribed_sku_text(row, plans) for row, plans in skus]
     return Response(resources.collection_text(items, links=True), media_type="application/json")
 
