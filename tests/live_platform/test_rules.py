@@ -18,6 +18,7 @@ from licensehub.live_platform.rules import (
     effective_factors,
     user_key,
 )
+from tests.live_platform.strategies import FACTORS, MONITORED, NUMBERS
 
 ALL_ON = Factors()
 
@@ -191,24 +192,10 @@ def by_category(numbers: list[Number], monitored: list[Monitored], factors: Fact
     ]
 
 
-NUMBERS = st.builds(
-    Number,
-    st.sampled_from(["DirectRouting", "OperatorConnect", "CallingPlan"]),
-    st.sampled_from(["Unassigned", *sorted(ASSIGNED)]),
-    st.sampled_from([None, "User", "ConferenceBridge", "VoiceApplication"]),
-    st.none() | st.integers(1, 8),
-    st.sampled_from([None, "Unrestricted", "UNRESTRICTED", "Tag:International"]),
-    st.sampled_from([None, "", "9f1c-user", "9F1C-USER", "other"]),
-)
-MONITORED = st.builds(
-    Monitored, st.integers(1, 8), st.sampled_from([None, "", "Template A"]), st.booleans()
-)
-
-
 @given(
     st.lists(NUMBERS, max_size=30),
     st.lists(MONITORED, max_size=12),
-    st.builds(Factors, st.booleans(), st.booleans(), st.booleans()),
+    FACTORS,
 )
 def test_the_counts_are_the_tables_categories_in_order(
     numbers: list[Number], monitored: list[Monitored], factors: Factors

@@ -18,10 +18,19 @@ from licensehub.ledger.tables import (
     voice_phone_numbers,
     voice_services,
 )
-from licensehub.live_platform.queries import NUMBERS, day_record
+from licensehub.live_platform.queries import day_record
 from licensehub.live_platform.rules import FACTOR_NAMES, Monitored, Number, count, effective_factors
 
 DAYS = 90
+# A number's columns in rules.Number's order.
+NUMBER_COLUMNS = (
+    voice_phone_numbers.c.number_type,
+    voice_phone_numbers.c.assignment_status,
+    voice_phone_numbers.c.target_type,
+    voice_phone_numbers.c.user_id,
+    voice_phone_numbers.c.voice_routing_policy,
+    voice_phone_numbers.c.target_id,
+)
 
 
 def settings(rows: list[Any], column: str, key: int) -> dict[str, bool | None] | None:
@@ -42,7 +51,7 @@ def build_voice_history(ctx: DemoContext) -> None:
     records = []
     for service in services:
         numbers = connection.execute(
-            select(voice_phone_numbers.c.updated_at, *NUMBERS.selected_columns).where(
+            select(voice_phone_numbers.c.updated_at, *NUMBER_COLUMNS).where(
                 voice_phone_numbers.c.service_id == service.id
             )
         ).all()

@@ -16,20 +16,12 @@ from licensehub.ledger.tables import (
     tenants,
     voice_license_factors,
     voice_license_info_days,
-    voice_monitored_users,
-    voice_phone_numbers,
     voice_services,
 )
 from licensehub.ledger.upsert import upsert
+from licensehub.live_platform.counting import current_counts
 from licensehub.live_platform.resources import LICENSE_INFO_JSON
-from licensehub.live_platform.rules import (
-    FACTOR_NAMES,
-    Factors,
-    LicenseCounts,
-    Monitored,
-    effective_factors,
-)
-from licensehub.live_platform.rules import count as count_licenses
+from licensehub.live_platform.rules import FACTOR_NAMES, Factors, LicenseCounts, effective_factors
 
 GUID: BindParameter[Any] = bindparam("guid")
 SERVICE: BindParameter[Any] = bindparam("service")
@@ -99,34 +91,6 @@ def factors(service_row: Row[Any]) -> Factors:
     )
 
 
-# In rules.Number's order: the rules unpack the rows as they are.
-NUMBERS: Select[Any] = select(
-    voice_phone_numbers.c.number_type,
-    voice_phone_numbers.c.assignment_status.label("status"),
-    voice_phone_numbers.c.target_type,
-    voice_phone_numbers.c.user_id,
-    voice_phone_numbers.c.voice_routing_policy.label("policy"),
-    voice_phone_numbers.c.target_id,
-).where(voice_phone_numbers.c.service_id == SERVICE)
-MONITORED = select(
-    voice_monitored_users.c.user_id,
-    voice_monitored_users.c.lifecycle_template,
-    voice_monitored_users.c.ui_updated_at.is_not(None),
-).where(voice_monitored_users.c.service_id == SERVICE)
-
-
-def current_counts(
-    connection: Connection, service_row: Row[Any], effective: Factors
-) -> LicenseCounts:
-    values = {"service": service_row.id}
-    numbers = connection.execute(NUMBERS, values).all()
-    monitored = [
-        Monitored(user_id, template, bool(updated))  # SQLite answers IS NOT NULL with 0 or 1
-        for user_id, template, updated in connection.execute(MONITORED, values).all()
-    ]
-    return count_licenses(numbers, monitored, effective)
-
-
 def day_record(
     service_row: Row[Any],
     day: date,
@@ -157,7 +121,7 @@ def day_record(
 def today_record(connection: Connection, service_row: Row[Any], now: datetime) -> dict[str, Any]:
     """Today's record as the current inputs make it."""
     effective = factors(service_row)
-    counts = current_counts(connection, service_row, effective)
+    counts = current_counts(connection, service_row.id, effective)
     return day_record(service_row, now.date(), counts, effective, service_row.last_update)
 
 

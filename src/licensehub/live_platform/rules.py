@@ -40,9 +40,8 @@ LEVEL_GLOBAL = 2  # all from the service provider's global setting
 
 
 class Number(NamedTuple):
-    """A phone number as the rules read it. A row of queries.NUMBERS unpacks the same way
-    and is read as it is: a Number made per row, or a row's attributes read by name, cost
-    an answer more than the counting (bench/HISTORY.md)."""
+    """A phone number as the rules read it; count() unpacks each number as a tuple in this
+    order (the demo's history passes rows of these columns)."""
 
     number_type: str  # DirectRouting, OperatorConnect, CallingPlan
     status: str  # Unassigned or one of ASSIGNED
@@ -113,12 +112,13 @@ class LicenseCounts:
 def count(
     numbers: Iterable[Sequence[Any]], monitored: Iterable[Monitored], factors: Factors
 ) -> LicenseCounts:
+    """The reference: a service's users in each category, as the module's docstring says.
+    Requests are counted by the database (counting.py), held equal to this by the tests."""
     monitored = list(monitored)
     every_user: set[int | str] = {m.user_id for m in monitored}
     direct_routing: set[int | str] = set()
     oc_users: set[int | str] = set()
     oc_other = service_numbers = 0
-    # One pass, each number unpacked as a Number: a service has thousands of numbers.
     for number_type, status, _target_type, user_id, policy, target_id in numbers:
         key = user_key(status, user_id, target_id)
         if key is not None:
@@ -139,17 +139,38 @@ def count(
     lifecycle = {m.user_id for m in monitored if m.lifecycle_template} - claimed
     claimed |= lifecycle
     interface = {m.user_id for m in monitored if m.interface_updated} - claimed
-    operator_connect = len(oc_users) + oc_other
-    licensed = len(direct_routing) + operator_connect
-    licensed += len(lifecycle) if factors.by_template else 0
-    licensed += len(interface) if factors.by_user_interface else 0
-    licensed += service_numbers if factors.service_numbers else 0
-    return LicenseCounts(
+    return counts(
         direct_routing=len(direct_routing),
-        operator_connect=operator_connect,
+        operator_connect=len(oc_users) + oc_other,
         lifecycle=len(lifecycle),
         user_interface=len(interface),
         service_numbers=service_numbers,
         total_monitored=len(every_user),
+        factors=factors,
+    )
+
+
+def counts(
+    *,
+    direct_routing: int,
+    operator_connect: int,
+    lifecycle: int,
+    user_interface: int,
+    service_numbers: int,
+    total_monitored: int,
+    factors: Factors,
+) -> LicenseCounts:
+    """The categories' counts, and what the service is licensed for under the factors."""
+    licensed = direct_routing + operator_connect
+    licensed += lifecycle if factors.by_template else 0
+    licensed += user_interface if factors.by_user_interface else 0
+    licensed += service_numbers if factors.service_numbers else 0
+    return LicenseCounts(
+        direct_routing=direct_routing,
+        operator_connect=operator_connect,
+        lifecycle=lifecycle,
+        user_interface=user_interface,
+        service_numbers=service_numbers,
+        total_monitored=total_monitored,
         currently_licensed=licensed,
     )

@@ -1,0 +1,168 @@
+"""rules.count, counted by the database: a service's managed users in each category, in one
+statement that answers one row.
+
+rules.py is the reference (tests/live_platform/test_counting.py holds the two equal on any
+numbers and users). Reading each of a service's numbers and monitored users into Python to
+count them cost licenseinfo more than all of its statements (bench/HISTORY.md).
+
+Each user is a key, as rules.user_key makes it: the ledger's user id as text, or
+``target:`` and Teams' id in lower case. A key takes the first category that applies: the
+rows of the numbers and of the monitored users flag it, and the flags are taken in order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
+
+from licensehub.ledger.tables import voice_monitored_users, voice_phone_numbers
+from licensehub.live_platform.rules import ASSIGNED, MANAGED_POLICY, Factors, LicenseCounts, counts
+
+SERVICE: BindParameter[Any] = bindparam("service")
+numbers = voice_phone_numbers
+monitored = voice_monitored_users
+
+
+def constant(value: str | int) -> ColumnElement[Any]:
+    """A constant written into the SQL: bound, each would be processed again on every
+    execution, and this statement has dozens."""
+    if isinstance(value, int):
+        return literal_column(str(value), Integer)
+    assert "'" not in value, value
+    return literal_column(f"'{value}'", String)
+
+
+YES, NO = constant(1), constant(0)
+
+
+def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """1 or 0: PostgreSQL takes no max() of booleans."""
+    return case((condition, YES), else_=NO)
+
+
+def is_not_empty(text: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Neither NULL nor '': what Python takes for true."""
+    return func.coalesce(text, constant("")) != constant("")
+
+
+# rules.user_key: None for a number not assigned to a user. (SQLite's lower() folds ASCII
+# letters only, Python's all: Teams' ids are GUIDs.)
+USER_KEY = case(
+    (
+        numbers.c.assignment_status == constant("UserAssigned"),
+        func.coalesce(
+            cast(numbers.c.user_id, String),
+            case(
+                (
+                    is_not_empty(numbers.c.target_id),
+                    constant("target:").concat(func.lower(numbers.c.target_id)),
+                )
+            ),
+        ),
+    )
+)
+# The service's numbers, each with the user it is assigned to, if any.
+KEYED = (
+    select(
+        USER_KEY.label("key"),
+        numbers.c.number_type,
+        numbers.c.assignment_status,
+        numbers.c.voice_routing_policy,
+    )
+    .where(numbers.c.service_id == SERVICE)
+    .cte("keyed")
+)
+DIRECT_ROUTING = KEYED.c.number_type == constant("DirectRouting")
+OPERATOR_CONNECT = KEYED.c.number_type == constant("OperatorConnect")
+MANAGED = or_(
+    KEYED.c.voice_routing_policy.is_(None),
+    func.lower(KEYED.c.voice_routing_policy) == constant(MANAGED_POLICY),
+)
+# Every user with what claims it: its numbers, then its monitoring.
+CLAIMS = union_all(
+    select(
+        KEYED.c.key,
+        flag(and_(DIRECT_ROUTING, MANAGED)).label("direct_routing"),
+        flag(OPERATOR_CONNECT).label("operator_connect"),
+        NO.label("lifecycle"),
+        NO.label("user_interface"),
+    ).where(KEYED.c.key.is_not(None)),
+    select(
+        cast(monitored.c.user_id, String),
+        NO,
+        NO,
+        flag(is_not_empty(monitored.c.lifecycle_template)),
+        flag(monitored.c.ui_updated_at.is_not(None)),
+    ).where(monitored.c.service_id == SERVICE),
+).subquery("claims")
+USERS = (
+    select(
+        func.max(CLAIMS.c.direct_routing).label("direct_routing"),
+        func.max(CLAIMS.c.operator_connect).label("operator_connect"),
+        func.max(CLAIMS.c.lifecycle).label("lifecycle"),
+        func.max(CLAIMS.c.user_interface).label("user_interface"),
+    )
+    .group_by(CLAIMS.c.key)
+    .subquery("users")
+)
+
+
+def first(*flags: ColumnElement[int]) -> ColumnElement[int]:
+    """How many users the last of `flags` claims and none before it does."""
+    *before, own = flags
+    return func.coalesce(func.sum(flag(and_(own == YES, *(taken == NO for taken in before)))), NO)
+
+
+def not_users(number_type: ColumnElement[bool]) -> ColumnElement[int]:
+    """The numbers of a type assigned, but not to a user: rules.count's other numbers."""
+    return (
+        select(func.count())
+        .where(
+            number_type,
+            KEYED.c.key.is_(None),
+            KEYED.c.assignment_status.in_([constant(status) for status in sorted(ASSIGNED)]),
+        )
+        .scalar_subquery()
+    )
+
+
+COUNTS = select(
+    first(USERS.c.direct_routing).label("direct_routing"),
+    first(USERS.c.direct_routing, USERS.c.operator_connect).label("operator_connect_users"),
+    not_users(OPERATOR_CONNECT).label("operator_connect_others"),
+    first(USERS.c.direct_routing, USERS.c.operator_connect, USERS.c.lifecycle).label("lifecycle"),
+    first(
+        USERS.c.direct_routing, USERS.c.operator_connect, USERS.c.lifecycle, USERS.c.user_interface
+    ).label("user_interface"),
+    not_users(DIRECT_ROUTING).label("service_numbers"),
+    func.count().label("total_monitored"),
+)
+
+
+def current_counts(connection: Connection, service_id: int, factors: Factors) -> LicenseCounts:
+    row = connection.execute(COUNTS, {"service": service_id}).one()
+    return counts(
+        direct_routing=row.direct_routing,
+        operator_connect=row.operator_connect_users + row.operator_connect_others,
+        lifecycle=row.lifecycle,
+        user_interface=row.user_interface,
+        service_numbers=row.service_numbers,
+        total_monitored=row.total_monitored,
+        factors=factors,
+    )
