@@ -91,7 +91,7 @@ KEYED = (
 DIRECT_ROUTING = KEYED.c.number_type == constant("DirectRouting")
 OPERATOR_CONNECT = KEYED.c.number_type == constant("OperatorConnect")
 MANAGED = or_(
-    KEYED.c.voice_routing_policy.is_(None),
+    ~is_not_empty(KEYED.c.voice_routing_policy),
     func.lower(KEYED.c.voice_routing_policy) == constant(MANAGED_POLICY),
 )
 # Every user with what claims it: its numbers, then its monitoring.

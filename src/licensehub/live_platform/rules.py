@@ -125,7 +125,7 @@ def count(
             every_user.add(key)
         if number_type == "DirectRouting":
             if key is not None:
-                if policy is None or policy.lower() == MANAGED_POLICY:
+                if not policy or policy.lower() == MANAGED_POLICY:  # '': none set
                     direct_routing.add(key)
             elif status in ASSIGNED:
                 service_numbers += 1
