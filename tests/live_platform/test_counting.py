@@ -12,8 +12,6 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, insert
 
 from licensehub.ledger.tables import (
-    partners,
-    tenants,
     users,
     voice_monitored_users,
     voice_phone_numbers,
@@ -22,6 +20,7 @@ from licensehub.ledger.tables import (
 from licensehub.live_platform import counting
 from licensehub.live_platform.rules import Factors, Monitored, Number, count
 from tests.live_platform.strategies import FACTORS, MONITORED, NUMBERS, USERS
+from tests.new_rows import a_tenant
 from tests.query_plans import sqlite_reads
 
 UPDATED = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -29,12 +28,7 @@ UPDATED = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
 def a_service(connection: Connection) -> tuple[int, list[int]]:
     """A service of a new tenant, and the ledger ids of the tenant's USERS users."""
-    partner = connection.execute(insert(partners).values(name="P").returning(partners.c.id))
-    tenant = connection.execute(
-        insert(tenants)
-        .values(tenant_id=uuid.uuid4(), partner_id=partner.scalar_one(), name="T")
-        .returning(tenants.c.id)
-    ).scalar_one()
+    tenant = a_tenant(connection)
     service = connection.execute(
         insert(voice_services)
         .values(tenant_id=tenant, kind="DirectRouting", name="S")

@@ -16,11 +16,10 @@ from licensehub.auth.tenant_scope import TenantScope
 from licensehub.ledger.tables import (
     backup_organizations,
     backup_protected_users,
-    partners,
-    tenants,
 )
 from licensehub.veeam import queries
 from licensehub.veeam.rules import GRACE, WINDOW, License, ProtectedUser, licensing_information
+from tests.new_rows import a_tenant
 from tests.query_plans import sqlite_reads
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -55,12 +54,7 @@ def test_the_database_counts_what_the_rules_say(
 ) -> None:
     protected = [ProtectedUser(uuid.uuid4(), first, last) for first, last in users]
     with engine.connect() as connection, connection.begin() as transaction:
-        partner = connection.execute(insert(partners).values(name="P").returning(partners.c.id))
-        tenant = connection.execute(
-            insert(tenants)
-            .values(tenant_id=uuid.uuid4(), partner_id=partner.scalar_one(), name="T")
-            .returning(tenants.c.id)
-        ).scalar_one()
+        tenant = a_tenant(connection)
         guid = uuid.uuid4()
         org_id = connection.execute(
             insert(backup_organizations)
