@@ -3,7 +3,8 @@ statement that answers one row.
 
 rules.py is the reference (tests/live_platform/test_counting.py holds the two equal on any
 numbers and users). Reading each of a service's numbers and monitored users into Python to
-count them cost licenseinfo more than all of its statements (bench/HISTORY.md).
+count them cost more than this statement on both stores, and one round trip more on
+PostgreSQL (bench/HISTORY.md).
 
 Each user is a key, as rules.user_key makes it: the ledger's user id as text, or
 ``target:`` and Teams' id in lower case. A key takes the first category that applies: the
