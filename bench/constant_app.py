@@ -14,7 +14,7 @@ Served like `licensehub serve` runs the product: `python -m bench.constant_app -
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 
 import click
 import uvicorn
@@ -72,13 +72,20 @@ def floor(scope: Scoped, turn: LookupTurn, size: Size, guid: uuid.UUID) -> Respo
     return Response(constant_body(size), media_type="application/json")
 
 
+def api_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:
+    """The API routes among `routes`, those of included routers too: FastAPI keeps an
+    included router whole (its `original_router`) rather than copying its routes into the
+    app's list."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from api_routes(included.routes)
+
+
 def serves(route: BaseRoute, path: str) -> bool:
-    if isinstance(route, APIRoute):
-        return route.path == path
-    # FastAPI keeps an included router whole (its `original_router`) rather than copying
-    # its routes into the app's list.
-    included = getattr(route, "original_router", None)
-    return included is not None and any(serves(inner, path) for inner in included.routes)
+    return any(api_route.path == path for api_route in api_routes([route]))
 
 
 def place_before(
