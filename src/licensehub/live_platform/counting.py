@@ -19,34 +19,24 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Connection,
-    Integer,
     String,
     and_,
     bindparam,
     case,
     cast,
     func,
-    literal_column,
     or_,
     select,
     union_all,
 )
 
+from licensehub.kit.sql_constants import constant
 from licensehub.ledger.tables import voice_monitored_users, voice_phone_numbers
 from licensehub.live_platform.rules import ASSIGNED, MANAGED_POLICY, Factors, LicenseCounts, counts
 
 SERVICE: BindParameter[Any] = bindparam("service")
 numbers = voice_phone_numbers
 monitored = voice_monitored_users
-
-
-def constant(value: str | int) -> ColumnElement[Any]:
-    """A constant written into the SQL: bound, each would be processed again on every
-    execution, and this statement has dozens."""
-    if isinstance(value, int):
-        return literal_column(str(value), Integer)
-    assert "'" not in value, value
-    return literal_column(f"'{value}'", String)
 
 
 YES, NO = constant(1), constant(0)

@@ -29,13 +29,13 @@ from sqlalchemy import (
     case,
     cast,
     func,
-    literal_column,
     select,
     type_coerce,
 )
 
 from licensehub.auth.tenant_scope import TenantScope, one_tenant_restriction
 from licensehub.kit.json_rows import JsonObject
+from licensehub.kit.sql_constants import constant
 from licensehub.ledger.tables import (
     assignment_disabled_plans,
     license_assignments,
@@ -92,7 +92,7 @@ def plan_json(status: ColumnElement[str]) -> JsonObject:
 def plan_status(name: str) -> ColumnElement[str]:
     """A plan's capabilityStatus written into the SQL (bound, it would be processed again on
     each execution), typed: PostgreSQL's to_json cannot take a literal of no type."""
-    return cast(literal_column(f"'{name}'"), Text)
+    return cast(constant(name), Text)
 
 
 ASSIGNED, DISABLED = plan_status("Assigned"), plan_status("Disabled")

@@ -18,11 +18,11 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
-    literal_column,
     select,
 )
 
 from licensehub.auth.tenant_scope import TenantScope, one_tenant_restriction
+from licensehub.kit.sql_constants import constant
 from licensehub.ledger.tables import backup_organizations, backup_protected_users
 from licensehub.veeam import rules
 
@@ -96,9 +96,7 @@ def licensing_statement(kind: str) -> Select[int, int]:
     taken_at = func.coalesce(protected.c.first_backup_time, protected.c.last_backup_time)
     # rules.may_be_new and rules.is_new: a Rental license without a period compares with NULL,
     # which counts nobody as New.
-    new = and_(
-        orgs.c.license_type == literal_column("'Rental'"), taken_at >= orgs.c.period_started_at
-    )
+    new = and_(orgs.c.license_type == constant("Rental"), taken_at >= orgs.c.period_started_at)
     in_use = and_(
         protected.c.organization_id == orgs.c.id,
         protected.c.last_backup_time > bindparam("window_start"),
