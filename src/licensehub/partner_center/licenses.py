@@ -33,7 +33,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from licensehub.auth.tenant_scope import TenantScope, one_tenant_restriction
+from licensehub.auth.tenant_scope import TenantScope
 from licensehub.kit.json_rows import JsonObject
 from licensehub.kit.sql_constants import constant
 from licensehub.ledger.tables import (
@@ -47,7 +47,7 @@ from licensehub.ledger.tables import (
     users,
 )
 from licensehub.partner_center.json_rows import GuidText
-from licensehub.partner_center.queries import CUSTOMER_ID
+from licensehub.partner_center.queries import requested_customer
 
 USER_KEY: BindParameter[Any] = bindparam("user_key")
 TENANT: BindParameter[Any] = bindparam("tenant")
@@ -98,6 +98,7 @@ def plan_status(name: str) -> ColumnElement[str]:
 ASSIGNED, DISABLED = plan_status("Assigned"), plan_status("Disabled")
 ENABLED = plan_status("Enabled")
 PLAN_ORDER = (service_plans.c.service_name, service_plans.c.service_plan_id)
+SKU_ORDER = (skus.c.product_name, skus.c.sku_id)
 
 
 def with_plans(held: Join) -> Join:
@@ -150,8 +151,8 @@ def held_statement(kind: str, by_object_id: bool) -> Select[Any]:
             .outerjoin(license_assignments, held_now)
             .outerjoin(skus, skus.c.sku_id == license_assignments.c.sku_id)
         )
-        .where(one_tenant_restriction(kind, tenants.c.id), tenants.c.tenant_id == CUSTOMER_ID)
-        .order_by(skus.c.product_name, skus.c.sku_id)
+        .where(requested_customer(kind))
+        .order_by(*SKU_ORDER)
     )
 
 
@@ -266,8 +267,8 @@ def subscribed_statement(kind: str) -> Select[Any]:
                 skus, skus.c.sku_id == subscriptions.c.sku_id
             )
         )
-        .where(one_tenant_restriction(kind, tenants.c.id), tenants.c.tenant_id == CUSTOMER_ID)
-        .order_by(skus.c.product_name, skus.c.sku_id)
+        .where(requested_customer(kind))
+        .order_by(*SKU_ORDER)
     )
 
 

@@ -12,7 +12,17 @@ import uuid
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Row, Select, bindparam, func, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    func,
+    select,
+)
 
 from licensehub.auth.tenant_scope import TenantScope, one_tenant_restriction
 from licensehub.ledger.tables import tenants
@@ -29,11 +39,15 @@ def customers(connection: Connection, scope: TenantScope, size: int) -> tuple[in
     return total, list(rows)
 
 
+def requested_customer(kind: str) -> ColumnElement[bool]:
+    """The tenants row of the customer the request names (CUSTOMER_ID), if a principal of
+    `kind` may see it: where every lookup under /customers/{customer_id} starts."""
+    return and_(one_tenant_restriction(kind, tenants.c.id), tenants.c.tenant_id == CUSTOMER_ID)
+
+
 @cache
 def customer_statement(kind: str) -> Select[Any]:
-    return select(tenants).where(
-        one_tenant_restriction(kind, tenants.c.id), tenants.c.tenant_id == CUSTOMER_ID
-    )
+    return select(tenants).where(requested_customer(kind))
 
 
 def customer(connection: Connection, scope: TenantScope, tenant_id: uuid.UUID) -> Row[Any] | None:
