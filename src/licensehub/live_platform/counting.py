@@ -34,6 +34,7 @@ from licensehub.kit.sql_constants import constant
 from licensehub.ledger.tables import voice_monitored_users, voice_phone_numbers
 from licensehub.live_platform.rules import ASSIGNED, MANAGED_POLICY, Factors, LicenseCounts, counts
 
+# The service whose numbers and users are counted; queries.py binds it in its statements too.
 SERVICE: BindParameter[Any] = bindparam("service")
 numbers = voice_phone_numbers
 monitored = voice_monitored_users

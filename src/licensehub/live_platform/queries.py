@@ -19,12 +19,11 @@ from licensehub.ledger.tables import (
     voice_services,
 )
 from licensehub.ledger.upsert import upsert
-from licensehub.live_platform.counting import current_counts
+from licensehub.live_platform.counting import SERVICE, current_counts
 from licensehub.live_platform.resources import LICENSE_INFO_JSON
 from licensehub.live_platform.rules import FACTOR_NAMES, Factors, LicenseCounts, effective_factors
 
 GUID: BindParameter[Any] = bindparam("guid")
-SERVICE: BindParameter[Any] = bindparam("service")
 DAY: BindParameter[Any] = bindparam("day")
 SINCE: BindParameter[Any] = bindparam("since")
 
