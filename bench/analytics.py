@@ -12,6 +12,7 @@ size (`replay_ms`, `replay_ratio`)."""
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -130,41 +131,55 @@ def analytics_at_scale(report: Report, store: str, scale: Scale) -> None:
 def growth(report: Report, store: str, scale: Scale) -> None:
     """Figure 4: the same queries at growing sizes. A single-tenant filter must stay flat
     (at most 1.5x from the smallest to the largest size, an index does the work) and a full
-    groupby grow no faster than the rows (time ratio at most the rows ratio)."""
+    groupby grow no faster than the rows (time ratio at most the rows ratio). So must every
+    other query: the fastest-growing one is a figure of its own, because a ratio against the
+    query's own SQL cannot show a plan that is slow in the database itself (the `or` filter
+    on PostgreSQL took 47x the time for 10x the rows, and read 1.00x)."""
     largest = scale.usage_rows[store]
     sizes = sorted({rows for rows in scale.growth_rows if rows < largest} | {largest})
     if len(sizes) < 2:
         return
-    timings: dict[int, tuple[float, float]] = {}
+    timings: dict[int, dict[str, float]] = {}
     for rows in sizes:
         url, data = ledger(store, scale, rows)
         figures = measure(report, store, url, data, scale, f"growth {rows / 1e6:.1f}M rows")
-        timings[data.rows] = (
-            figures["filter one customerTenantId"].licensehub,
-            figures["groupby=customerTenantId"].licensehub,
-        )
+        timings[data.rows] = {name: figure.licensehub for name, figure in figures.items()}
     smallest, largest = min(timings), max(timings)
-    report.add(
-        Figure(
-            figure=f"growth {smallest / 1e6:.1f}M to {largest / 1e6:.1f}M: one-tenant filter",
-            store=store,
-            licensehub=timings[largest][0],
-            baseline=timings[smallest][0],
-            unit="ms",
-            target=1.5,
-            direction="at_most",
-            notes={"meaning": "time at the largest size / time at the smallest"},
+    span = f"growth {smallest / 1e6:.1f}M to {largest / 1e6:.1f}M"
+    linear = round(largest / smallest, 2)
+
+    def grown(name: str, label: str, target: float, meaning: str, **notes: Any) -> None:
+        report.add(
+            Figure(
+                figure=f"{span}: {label}",
+                store=store,
+                licensehub=timings[largest][name],
+                baseline=timings[smallest][name],
+                unit="ms",
+                target=target,
+                direction="at_most",
+                notes={"meaning": meaning, **notes},
+            )
         )
+
+    grown(
+        "filter one customerTenantId",
+        "one-tenant filter",
+        1.5,
+        "time at the largest size / time at the smallest",
     )
-    report.add(
-        Figure(
-            figure=f"growth {smallest / 1e6:.1f}M to {largest / 1e6:.1f}M: full groupby",
-            store=store,
-            licensehub=timings[largest][1],
-            baseline=timings[smallest][1],
-            unit="ms",
-            target=round(largest / smallest, 2),
-            direction="at_most",
-            notes={"meaning": "time ratio must not exceed the rows ratio (linear)"},
-        )
+    grown(
+        "groupby=customerTenantId",
+        "full groupby",
+        linear,
+        "time ratio must not exceed the rows ratio (linear)",
+    )
+    each = {name: timings[largest][name] / timings[smallest][name] for name in timings[largest]}
+    fastest = max(each, key=each.__getitem__)
+    grown(
+        fastest,
+        f"fastest-growing query ({fastest})",
+        linear,
+        "the query whose time grew most: no faster than the rows",
+        each={name: round(ratio, 2) for name, ratio in each.items()},
     )
