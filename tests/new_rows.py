@@ -9,12 +9,20 @@ from sqlalchemy import Connection, insert
 from licensehub.ledger.tables import partners, tenants
 
 
+def tenants_of_a_partner(connection: Connection, count: int) -> list[int]:
+    """`count` new tenants of a new partner: their row ids, in the order made."""
+    partner = connection.execute(insert(partners).values(name="P").returning(partners.c.id))
+    partner_id = partner.scalar_one()
+    made = connection.execute(
+        insert(tenants).returning(tenants.c.id, sort_by_parameter_order=True),
+        [
+            {"tenant_id": uuid.uuid4(), "partner_id": partner_id, "name": f"T{n}"}
+            for n in range(count)
+        ],
+    )
+    return [int(row_id) for row_id in made.scalars()]
+
+
 def a_tenant(connection: Connection) -> int:
     """A new tenant of a new partner: its row id."""
-    partner = connection.execute(insert(partners).values(name="P").returning(partners.c.id))
-    tenant = connection.execute(
-        insert(tenants)
-        .values(tenant_id=uuid.uuid4(), partner_id=partner.scalar_one(), name="T")
-        .returning(tenants.c.id)
-    )
-    return int(tenant.scalar_one())
+    return tenants_of_a_partner(connection, 1)[0]

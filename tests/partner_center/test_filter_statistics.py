@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, insert, select, text
 
-from licensehub.ledger.tables import license_usage, partners, tenants
+from licensehub.ledger.tables import license_usage
 from licensehub.partner_center.filters import GUID_FIELDS, parse_filter, to_sql
 from licensehub.partner_center.usage import COLUMNS, usage_with_tenant
+from tests.new_rows import tenants_of_a_partner
 
 DAY = date(2026, 11, 1)
 WORKLOADS = ("EXO", "SPO", "TEAMS", "ODB", "YAM", "SFB")
@@ -80,16 +81,8 @@ def estimated_and_actual(engine: Engine, filter_text: str) -> tuple[float, int]:
 
 def test_the_planner_estimates_a_filtered_day(postgres: Engine) -> None:
     with postgres.begin() as connection:
-        partner = connection.execute(insert(partners).values(name="P").returning(partners.c.id))
-        partner_id = partner.scalar_one()
-        made = connection.execute(
-            insert(tenants).returning(tenants.c.id),
-            [
-                {"tenant_id": uuid.uuid4(), "partner_id": partner_id, "name": f"T{n}"}
-                for n in range(200)
-            ],
-        )
-        connection.execute(insert(license_usage), usage_rows(list(made.scalars())))
+        tenant_ids = tenants_of_a_partner(connection, 200)
+        connection.execute(insert(license_usage), usage_rows(tenant_ids))
     with postgres.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(
             text("ANALYZE license_usage")
