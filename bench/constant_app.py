@@ -14,7 +14,7 @@ Served like `licensehub serve` runs the product: `python -m bench.constant_app -
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import click
 import uvicorn
@@ -32,7 +32,7 @@ from bench.endpoint_paths import (
     USAGE_ANALYTICS,
     USER_LICENSES,
 )
-from bench.replay_routes import REPLAY_ENDPOINTS, replay_path
+from bench.replay_routes import REPLAY_ENDPOINTS, Endpoint, replay_path
 from licensehub.app import create_app
 from licensehub.auth.scope import Scoped
 from licensehub.kit.dependencies import LookupTurn
@@ -88,9 +88,7 @@ def serves(route: BaseRoute, path: str) -> bool:
     return any(api_route.path == path for api_route in api_routes([route]))
 
 
-def place_before(
-    app: FastAPI, real_path: str, path: str, endpoint: Callable[..., Response]
-) -> None:
+def place_before(app: FastAPI, real_path: str, path: str, endpoint: Endpoint) -> None:
     """Add a bench route just before the router of the real one: routes are tried in order,
     so both walk the same routers before reaching their own."""
     router = APIRouter()

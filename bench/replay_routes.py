@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
 from pathlib import Path as FilePath
 from typing import Annotated
@@ -47,6 +47,10 @@ from licensehub.veeam.organizations import OrganizationId
 
 REPLAY_FILE = "LICENSEHUB_BENCH_REPLAY"
 MARK = "/bench-replay/{size}"
+
+
+# A route's function, plain or async.
+Endpoint = Callable[..., Response | Awaitable[Response]]
 
 
 def replay_path(real: str, vendor_prefix: str) -> str:
@@ -159,7 +163,7 @@ def usage_analytics(
     return replayed(request, turn, size, snapshot=True)
 
 
-REPLAY_ENDPOINTS: dict[str, Callable[..., Response]] = {
+REPLAY_ENDPOINTS: dict[str, Endpoint] = {
     USER_LICENSES: user_licenses,
     SUBSCRIBED_SKUS: subscribed_skus,
     LICENSE_INFO: license_info,
