@@ -11,6 +11,7 @@ size (`replay_ms`, `replay_ratio`)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
@@ -18,7 +19,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bench.constant_app import CONSTANT_PATHS, VENDOR_PREFIXES
-from bench.data import UsageData, partner_token, usage_data
+from bench.data import PRODUCTS, UsageData, partner_token, usage_data
 from bench.endpoint_paths import SUBSCRIBED_SKUS, USAGE_ANALYTICS
 from bench.replay_routes import REPLAY_FILE, replay_of, write_replays
 from bench.report import Figure, Report
@@ -52,14 +53,59 @@ def queries(data: UsageData, top: int = 10_000) -> dict[str, dict[str, str]]:
     }
 
 
+def more_queries(data: UsageData) -> dict[str, dict[str, str]]:
+    """Shapes beyond figure 1's six, timed for the growth figure alone: each filtered field
+    and operator, a filter matching nothing, groupbys with filters, an older date. A plan
+    that is slow in the database reads well against its own SQL; it shows as growth."""
+    ids = data.tenant_ids
+    return {
+        "filter customerName": {"filter": "customerName eq 'Customer 00042'"},
+        "filter serviceName, top 100": {"filter": "serviceName eq 'Microsoft Teams'", "top": "100"},
+        "filter ne, skip 1000": {"filter": "workloadCode ne 'EXO'", "top": "100", "skip": "1000"},
+        "filter productId": {"filter": f"productId eq '{PRODUCTS[0][0]}'", "top": "100"},
+        "filter matching nothing": {"filter": "productName eq 'No such product'"},
+        "filter two tenants": {
+            "filter": f"customerTenantId eq '{ids[1]}' or customerTenantId eq '{ids[-2]}'"
+        },
+        "groupby=workloadCode, filter channel": {
+            "groupby": "workloadCode", "filter": "channel eq 'Reseller'"
+        },
+        "groupby=customerName, filter ne": {
+            "groupby": "customerName", "filter": "serviceName ne 'Microsoft Teams'", "top": "100"
+        },
+        "an older date, first page": {
+            "processedDateTime": (data.last_day - timedelta(days=data.days // 2)).isoformat(),
+            "top": "100",
+        },
+    }  # fmt: skip
+
+
+def token_of(url: str, data: UsageData) -> str:
+    engine = make_engine(url)
+    try:
+        return partner_token(engine, data.partner_id)
+    finally:
+        engine.dispose()
+
+
+def end_to_end(url: str, data: UsageData, scale: Scale) -> dict[str, float]:
+    """more_queries()'s milliseconds over HTTP, each the median of the scale's repeats."""
+    paths = {name: f"{USAGE_ANALYTICS}?{urlencode(q)}" for name, q in more_queries(data).items()}
+    headers = {"Authorization": f"Bearer {token_of(url, data)}"}
+    with serving(url) as base, httpx.Client(base_url=base, timeout=600) as client:
+
+        def fetch(path: str) -> None:
+            client.get(path, headers=headers).raise_for_status()
+
+        works = [partial(fetch, path) for path in paths.values()]
+        times = turn_about(works, scale.repeats)
+    return {name: seconds * 1000 for name, seconds in zip(paths, times, strict=True)}
+
+
 def measure(
     report: Report, store: str, url: str, data: UsageData, scale: Scale, label: str
 ) -> dict[str, Figure]:
-    engine = make_engine(url)
-    try:
-        token = partner_token(engine, data.partner_id)
-    finally:
-        engine.dispose()
+    token = token_of(url, data)
     figures = {}
     paths = {
         name: f"{USAGE_ANALYTICS}?{urlencode(params)}" for name, params in queries(data).items()
@@ -132,9 +178,10 @@ def growth(report: Report, store: str, scale: Scale) -> None:
     """Figure 4: the same queries at growing sizes. A single-tenant filter must stay flat
     (at most 1.5x from the smallest to the largest size, an index does the work) and a full
     groupby grow no faster than the rows (time ratio at most the rows ratio). So must every
-    other query: the fastest-growing one is a figure of its own, because a ratio against the
-    query's own SQL cannot show a plan that is slow in the database itself (the `or` filter
-    on PostgreSQL took 47x the time for 10x the rows, and read 1.00x)."""
+    other query, figure 1's and more_queries()'s: the fastest-growing one is a figure of its
+    own, because a ratio against the query's own SQL cannot show a plan that is slow in the
+    database itself (the `or` filter on PostgreSQL took 47x the time for 10x the rows, and
+    read 1.00x)."""
     largest = scale.usage_rows[store]
     sizes = sorted({rows for rows in scale.growth_rows if rows < largest} | {largest})
     if len(sizes) < 2:
@@ -144,6 +191,7 @@ def growth(report: Report, store: str, scale: Scale) -> None:
         url, data = ledger(store, scale, rows)
         figures = measure(report, store, url, data, scale, f"growth {rows / 1e6:.1f}M rows")
         timings[data.rows] = {name: figure.licensehub for name, figure in figures.items()}
+        timings[data.rows] |= end_to_end(url, data, scale)
     smallest, largest = min(timings), max(timings)
     span = f"growth {smallest / 1e6:.1f}M to {largest / 1e6:.1f}M"
     linear = round(largest / smallest, 2)
