@@ -28,6 +28,7 @@ from licensehub.importers.base import (
 )
 from licensehub.importers.reading import csv_rows, json_items
 from licensehub.ledger.bulk import insert_rows
+from licensehub.ledger.statistics import TableGrowth
 from licensehub.ledger.tables import license_usage, tenants
 from licensehub.ledger.writes import UnknownTenant, ensure_tenant, update_rows
 
@@ -131,7 +132,7 @@ class UsageImporter:
         return checked
 
     def tenant_ids(
-        self, connection: Connection, request: ImportRequest, checked: Checked
+        self, connection: Connection, request: ImportRequest, checked: Checked, growth: TableGrowth
     ) -> dict[uuid.UUID, int]:
         partner_id = request.partner_id
         if partner_id is None and request.principal is not None:
@@ -139,11 +140,12 @@ class UsageImporter:
         resolved: dict[uuid.UUID, int] = {}
         for guid, name in checked.tenants.items():
             try:
-                row_id, _ = ensure_tenant(
+                row_id, created = ensure_tenant(
                     connection, guid, name=name, partner_id=partner_id, now=request.now
                 )
             except UnknownTenant:
                 raise ImportRefused(not_in_ledger(guid)) from None
+            growth.grew(tenants, int(created))
             visible = connection.execute(
                 select(tenants.c.id).where(
                     tenants.c.id == row_id, request.scope.restrict(tenants.c.id)
@@ -157,7 +159,9 @@ class UsageImporter:
     def apply(
         self, connection: Connection, request: ImportRequest, checked: Checked, progress: Progress
     ) -> Counts:
-        tenant_ids = self.tenant_ids(connection, request, checked)
+        # A first large import fills tables PostgreSQL planned as empty (ledger/statistics.py).
+        growth = TableGrowth(connection)
+        tenant_ids = self.tenant_ids(connection, request, checked, growth)
         single = set(tenant_ids.values())
         counts = Counts(read=checked.rows, tenant_id=single.pop() if len(single) == 1 else None)
         stream = rows(request, progress)
@@ -166,11 +170,15 @@ class UsageImporter:
             for row in batch:
                 row["tenant_id"] = tenant_ids[row.pop("tenant_guid")]
                 by_key[tuple(row[k] for k in KEY)] = row  # the later row wins
-            self.write(connection, by_key, counts)
+            self.write(connection, by_key, counts, growth)
         return counts
 
     def write(
-        self, connection: Connection, by_key: dict[tuple[Any, ...], dict[str, Any]], counts: Counts
+        self,
+        connection: Connection,
+        by_key: dict[tuple[Any, ...], dict[str, Any]],
+        counts: Counts,
+        growth: TableGrowth,
     ) -> None:
         key_columns = [license_usage.c[k] for k in KEY]
         existing = {
@@ -192,6 +200,7 @@ class UsageImporter:
             columns = tuple(new[0])  # every row has the same: parse_row's, with tenant_id
             rows = [tuple(row[column] for column in columns) for row in new]
             insert_rows(connection, license_usage, columns, rows)
+            growth.grew(license_usage, len(rows))
         update_rows(connection, license_usage, VALUES, changed)
         counts.created += len(new)
         counts.updated += len(changed)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from licensehub.importers.base import Counts, Progress
 from licensehub.importers.graph.batches import CHUNK, batched, close
@@ -26,9 +26,8 @@ from licensehub.importers.graph.current_state import (
 )
 from licensehub.importers.graph.spool import SpooledUser
 from licensehub.ledger.bulk import RowIds, insert_rows
+from licensehub.ledger.statistics import TableGrowth
 from licensehub.ledger.tables import assignment_disabled_plans, license_assignments, users
-
-ANALYZE_AFTER = 1000  # rows added to a table before PostgreSQL gets fresh statistics
 
 NewAssignment = tuple[int, datetime | None]  # disabled plans' number, assigned_at
 USER_COLUMNS = ("id", "object_id", "user_principal_name", "display_name", "account_enabled")
@@ -78,9 +77,11 @@ class UserSync:
     user_ids: RowIds
     assignment_ids: RowIds
     counts: Counts = field(default_factory=Counts)
-    added: dict[str, int] = field(default_factory=dict)  # rows inserted, per table
-    analyzed: set[str] = field(default_factory=set)
+    growth: TableGrowth = field(init=False)  # fresh statistics once `users` or assignments grow
     owned: dict[tuple[int, ...], dict[int, frozenset[int]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.growth = TableGrowth(self.connection)
 
     def sync(self, batch: list[SpooledUser]) -> None:
         new, changed, row_ids = [], [], {}
@@ -118,18 +119,7 @@ class UserSync:
         )
         row_ids.update(zip((u.object_id for u in new), ids, strict=True))
         self.counts.created += len(rows)
-        self.grew(users, len(rows))
-
-    def grew(self, table: Table, rows: int) -> None:
-        """PostgreSQL plans a prepared statement, and each foreign-key check, once per session.
-        Planned while `users` or `license_assignments` looked small, every lookup in them
-        scans the whole table: quadratic on a first large import. Fresh statistics, once this
-        import has added many rows to a table, make those plans use the indexes."""
-        self.added[table.name] = self.added.get(table.name, 0) + rows
-        if self.added[table.name] >= ANALYZE_AFTER and table.name not in self.analyzed:
-            self.analyzed.add(table.name)
-            if self.connection.dialect.name == "postgresql":
-                self.connection.exec_driver_sql(f"ANALYZE {table.name}")
+        self.growth.grew(users, len(rows))
 
     def update_users(self, changed: list[tuple[int, SpooledUser]]) -> None:
         if not changed:
@@ -213,7 +203,7 @@ class UserSync:
             same,
             repeating=("sku_id", "assigned_at"),
         )
-        self.grew(license_assignments, len(rows))
+        self.growth.grew(license_assignments, len(rows))
         disabled = [
             (assignment_id, plan_id)
             for assignment_id, (off, _) in zip(ids, new.values(), strict=True)

@@ -1,0 +1,83 @@
+"""TableGrowth (ledger/statistics.py) analyzes a table an import has filled past what
+PostgreSQL's statistics knew of it, once, and leaves a table its statistics know as larger
+alone."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import Connection, Engine, insert
+
+from licensehub.ledger.statistics import ANALYZE_AFTER, RELTUPLES, TableGrowth
+from licensehub.ledger.tables import license_usage
+from tests.new_rows import a_tenant
+
+FIRST_DAY = date(2020, 1, 1)
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite plans these statements without statistics")
+    with engine.connect() as connection, connection.begin() as transaction:
+        yield connection
+        transaction.rollback()
+
+
+def add_usage(connection: Connection, tenant: int, first: int, count: int) -> None:
+    connection.execute(
+        insert(license_usage),
+        [
+            {
+                "processed_date": FIRST_DAY + timedelta(days=day),
+                "tenant_id": tenant,
+                "product_id": uuid.UUID(int=1),
+                "workload_code": "EXO",
+                "workload_name": "Exchange",
+                "service_code": "EXCH",
+                "service_name": "Exchange Online",
+                "channel": "Reseller",
+                "customer_name": "Customer",
+                "product_name": "Microsoft 365 E5",
+                "licenses_active": 1,
+                "licenses_qualified": 2,
+            }
+            for day in range(first, first + count)
+        ],
+    )
+
+
+def planned_rows(connection: Connection) -> float:
+    """license_usage's rows as PostgreSQL's statistics have them (the transaction's own
+    ANALYZE is seen in it)."""
+    return float(connection.execute(RELTUPLES, {"name": "license_usage"}).scalar_one())
+
+
+def test_a_table_filled_past_its_statistics_is_analyzed_once(connection: Connection) -> None:
+    tenant = a_tenant(connection)
+    growth = TableGrowth(connection)
+    add_usage(connection, tenant, 0, ANALYZE_AFTER - 1)
+    growth.grew(license_usage, ANALYZE_AFTER - 1)
+    assert planned_rows(connection) == 0  # as the migration's ANALYZE left the empty table
+    add_usage(connection, tenant, ANALYZE_AFTER - 1, 1)
+    growth.grew(license_usage, 1)
+    assert planned_rows(connection) == ANALYZE_AFTER  # the import's own rows, counted
+    add_usage(connection, tenant, ANALYZE_AFTER, 2 * ANALYZE_AFTER)
+    growth.grew(license_usage, 2 * ANALYZE_AFTER)
+    assert planned_rows(connection) == ANALYZE_AFTER  # once in an import
+
+
+def test_a_table_its_statistics_know_as_larger_is_left_alone(connection: Connection) -> None:
+    tenant = a_tenant(connection)
+    add_usage(connection, tenant, 0, 2 * ANALYZE_AFTER)
+    connection.exec_driver_sql("ANALYZE license_usage")
+    growth = TableGrowth(connection)
+    add_usage(connection, tenant, 2 * ANALYZE_AFTER, 2 * ANALYZE_AFTER)
+    growth.grew(license_usage, 2 * ANALYZE_AFTER)  # as many as it knew: not more
+    assert planned_rows(connection) == 2 * ANALYZE_AFTER
+    add_usage(connection, tenant, 4 * ANALYZE_AFTER, 1)
+    growth.grew(license_usage, 1)  # now more than it knew
+    assert planned_rows(connection) == 4 * ANALYZE_AFTER + 1
