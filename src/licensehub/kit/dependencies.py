@@ -57,21 +57,27 @@ class Turn:
 
     @contextmanager
     def reading(self, *, snapshot: bool = False) -> Iterator[Connection]:
-        """A read transaction: on SQLite it takes no write lock, so readers never queue
+        """A read: on SQLite a transaction that takes no write lock, so readers never queue
         behind writers or each other.
 
-        With ``snapshot``, every statement of the transaction sees the ledger as it was at
-        the first one, as a count and the page it counts must. PostgreSQL's default READ
-        COMMITTED takes a new snapshot for each statement, so the transaction asks for
+        With ``snapshot``, every statement sees the ledger as it was at the first one, as a
+        count and the page it counts must. SQLite needs nothing for it: a deferred read
+        transaction sees one snapshot from its first read to its end. PostgreSQL's default
+        READ COMMITTED takes a new snapshot for each statement, so the transaction asks for
         REPEATABLE READ: psycopg sends it in the transaction's BEGIN, no trip of its own,
         and the pool puts the connection's default back, again without a trip, when the
-        connection is returned. SQLite needs nothing: a deferred read transaction sees one
-        snapshot from its first read to its end."""
+        connection is returned.
+
+        Without ``snapshot``, PostgreSQL reads in autocommit: each statement is a transaction
+        of its own, which is all READ COMMITTED gives a statement inside a transaction too,
+        and psycopg sends no BEGIN and no COMMIT, each a round trip to the server (a point
+        lookup's one statement was one of four trips)."""
         self._claim()
         try:
             with self.engine.connect() as connection:
-                if snapshot and connection.dialect.name == "postgresql":
-                    connection.execution_options(isolation_level="REPEATABLE READ")
+                if connection.dialect.name == "postgresql":
+                    level = "REPEATABLE READ" if snapshot else "AUTOCOMMIT"
+                    connection.execution_options(isolation_level=level)
                 with connection.begin():
                     yield connection
         finally:
