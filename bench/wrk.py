@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 RESULT_MARK = "BENCH_RESULT"
@@ -73,6 +73,16 @@ class LoadResult:
     @property
     def failed(self) -> bool:
         return self.answered == 0 or any(self.errors.values())
+
+
+def median_round(rounds: Sequence[LoadResult]) -> LoadResult:
+    """Rounds of one load as one: the round of the median rate, with its latencies, every
+    round's errors, and stalled if any round stalled. A noisy moment on the machine slows
+    one round, and moves the median little."""
+    ranked = sorted(rounds, key=lambda result: result.per_second)
+    middle = ranked[len(ranked) // 2]
+    errors = {kind: sum(result.errors[kind] for result in rounds) for kind in middle.errors}
+    return replace(middle, errors=errors, stalled=any(result.stalled for result in rounds))
 
 
 def wrk_binary() -> str:
