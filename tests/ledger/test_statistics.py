@@ -81,3 +81,18 @@ def test_a_table_its_statistics_know_as_larger_is_left_alone(connection: Connect
     add_usage(connection, tenant, 4 * ANALYZE_AFTER, 1)
     growth.grew(license_usage, 1)  # now more than it knew
     assert planned_rows(connection) == 4 * ANALYZE_AFTER + 1
+
+
+def test_a_table_another_import_is_analyzing_is_left_to_it(
+    engine: Engine, connection: Connection
+) -> None:
+    """ANALYZE's lock lasts until the import's transaction ends: a second import does not wait
+    for the first with a transaction of its own open (lock_timeout turns a wait into an
+    error here)."""
+    with engine.connect() as first, first.begin():
+        first.exec_driver_sql("ANALYZE license_usage")  # its lock held until this block ends
+        connection.exec_driver_sql("SET LOCAL lock_timeout = '1s'")
+        tenant = a_tenant(connection)
+        add_usage(connection, tenant, 0, ANALYZE_AFTER)
+        TableGrowth(connection).grew(license_usage, ANALYZE_AFTER)
+        assert planned_rows(connection) == 0  # skipped, not waited for

@@ -7,6 +7,13 @@ first large import (a 120,000-row usage file into an empty ledger took 103 s, ea
 batch's lookup of its existing rows reading every row imported so far; SQLite, which plans
 without statistics here, took 6 s). ANALYZE in the import's transaction counts the rows
 the import has written so far, and the plans made after it use the indexes.
+
+ANALYZE holds a lock on the table that only other maintenance (ANALYZE, VACUUM, CREATE
+INDEX, migrations) waits for, until the import's transaction ends. SKIP_LOCKED leaves the
+table as it is when another import holds that lock already, rather than waiting for it with
+a transaction open. PostgreSQL analyzes only for the table's owner (or, from 17, a role with
+MAINTAIN on it), and skips the table with a warning for any other role: the role that
+migrated the ledger owns it.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from sqlalchemy import Connection, Table, text
 # Rows added to a table before its statistics may be stale enough to matter.
 ANALYZE_AFTER = 1000
 
-# -1 when the table was never analyzed (PostgreSQL 14+).
+# -1 when the table was never analyzed (PostgreSQL 14+). :name as the table is named in SQL.
 RELTUPLES = text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = CAST(:name AS regclass)")
 
 
@@ -36,11 +43,12 @@ class TableGrowth:
     def grew(self, table: Table, rows: int) -> None:
         if self.connection.dialect.name != "postgresql" or table.name in self.analyzed:
             return
+        name = self.connection.dialect.identifier_preparer.format_table(table)
         if table.name not in self.known:
             self.known[table.name] = float(
-                self.connection.execute(RELTUPLES, {"name": table.name}).scalar_one()
+                self.connection.execute(RELTUPLES, {"name": name}).scalar_one()
             )
         added = self.added[table.name] = self.added.get(table.name, 0) + rows
         if added >= ANALYZE_AFTER and added > self.known[table.name]:
             self.analyzed.add(table.name)
-            self.connection.exec_driver_sql(f"ANALYZE {table.name}")
+            self.connection.exec_driver_sql(f"ANALYZE (SKIP_LOCKED) {name}")

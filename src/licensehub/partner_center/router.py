@@ -50,7 +50,7 @@ def list_customers(
     scope: Scoped,
     size: Annotated[int, Query(ge=1, le=500, description="How many customers at most.")] = 200,
 ) -> Response:
-    with turn.reading() as ledger:
+    with turn.reading(snapshot=True) as ledger:  # totalCount and the items agree
         total, rows = queries.customers(ledger, scope, size)
     items = [resources.customer(row) for row in rows]
     links = {"self": resources.link(f"/customers?size={size}")}

@@ -180,7 +180,8 @@ def get_licensed_users(
         int, Query(ge=1, le=MAX_LIMIT, description=f"Users per page, at most {MAX_LIMIT}.")
     ] = DEFAULT_LIMIT,
 ) -> Response:
-    with turn.reading() as ledger:
+    # The total and its page see one snapshot: an import meanwhile cannot make them disagree.
+    with turn.reading(snapshot=True) as ledger:
         row_id = find(ledger, scope, organization_id).id if organization_id is not None else None
         query = queries.LicensedUsersQuery(now, row_id, name, offset, limit)
         total, users = queries.licensed_users(ledger, scope, query)
