@@ -11,6 +11,7 @@ size (`replay_ms`, `replay_ratio`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -80,32 +81,22 @@ def more_queries(data: UsageData) -> dict[str, dict[str, str]]:
     }  # fmt: skip
 
 
-def token_of(url: str, data: UsageData) -> str:
+def measure(
+    report: Report,
+    store: str,
+    url: str,
+    data: UsageData,
+    scale: Scale,
+    label: str,
+    more: Mapping[str, dict[str, str]] | None = None,
+) -> tuple[dict[str, Figure], dict[str, float]]:
+    """Figure 1's queries, each a figure; and, by the same server, the `more` queries' end to
+    end milliseconds alone (each the median of the scale's repeats, turn about)."""
     engine = make_engine(url)
     try:
-        return partner_token(engine, data.partner_id)
+        token = partner_token(engine, data.partner_id)
     finally:
         engine.dispose()
-
-
-def end_to_end(url: str, data: UsageData, scale: Scale) -> dict[str, float]:
-    """more_queries()'s milliseconds over HTTP, each the median of the scale's repeats."""
-    paths = {name: f"{USAGE_ANALYTICS}?{urlencode(q)}" for name, q in more_queries(data).items()}
-    headers = {"Authorization": f"Bearer {token_of(url, data)}"}
-    with serving(url) as base, httpx.Client(base_url=base, timeout=600) as client:
-
-        def fetch(path: str) -> None:
-            client.get(path, headers=headers).raise_for_status()
-
-        works = [partial(fetch, path) for path in paths.values()]
-        times = turn_about(works, scale.repeats)
-    return {name: seconds * 1000 for name, seconds in zip(paths, times, strict=True)}
-
-
-def measure(
-    report: Report, store: str, url: str, data: UsageData, scale: Scale, label: str
-) -> dict[str, Figure]:
-    token = token_of(url, data)
     figures = {}
     paths = {
         name: f"{USAGE_ANALYTICS}?{urlencode(params)}" for name, params in queries(data).items()
@@ -120,21 +111,26 @@ def measure(
         httpx.Client(base_url=base, timeout=600) as client,
     ):
         headers = {"Authorization": f"Bearer {token}"}
+
+        def fetch(path: str) -> bytes:
+            response = client.get(path, headers=headers)
+            response.raise_for_status()
+            return response.content
+
         for name, path in paths.items():
             statements = captured[path]
             run_sql, close = raw_runner(url, [statements])
-
-            def fetch(path: str = path) -> bytes:
-                response = client.get(path, headers=headers)
-                response.raise_for_status()
-                return response.content
-
-            size = len(fetch())
+            size = len(fetch(path))
             constant = CONSTANT.format(size=size)
             replay = replay_of(path, VENDOR_PREFIXES[USAGE_ANALYTICS], size)
             try:
                 ours, theirs, floor, replayed = turn_about(
-                    [fetch, run_sql, partial(fetch, constant), partial(fetch, replay)],
+                    [
+                        partial(fetch, path),
+                        run_sql,
+                        partial(fetch, constant),
+                        partial(fetch, replay),
+                    ],
                     scale.repeats,
                 )
             finally:
@@ -155,7 +151,10 @@ def measure(
             )  # fmt: skip
             report.add(figure)
             figures[name] = figure
-    return figures
+        more_paths = [f"{USAGE_ANALYTICS}?{urlencode(q)}" for q in (more or {}).values()]
+        fetches = [partial(fetch, path) for path in more_paths]
+        more_ms = [seconds * 1000 for seconds in turn_about(fetches, scale.repeats)]
+    return figures, dict(zip(more or {}, more_ms, strict=True))
 
 
 def ledger(store: str, scale: Scale, rows: int) -> tuple[str, UsageData]:
@@ -189,9 +188,10 @@ def growth(report: Report, store: str, scale: Scale) -> None:
     timings: dict[int, dict[str, float]] = {}
     for rows in sizes:
         url, data = ledger(store, scale, rows)
-        figures = measure(report, store, url, data, scale, f"growth {rows / 1e6:.1f}M rows")
+        label = f"growth {rows / 1e6:.1f}M rows"
+        figures, more = measure(report, store, url, data, scale, label, more_queries(data))
         timings[data.rows] = {name: figure.licensehub for name, figure in figures.items()}
-        timings[data.rows] |= end_to_end(url, data, scale)
+        timings[data.rows] |= more
     smallest, largest = min(timings), max(timings)
     span = f"growth {smallest / 1e6:.1f}M to {largest / 1e6:.1f}M"
     linear = round(largest / smallest, 2)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, insert
 
@@ -26,3 +28,22 @@ def tenants_of_a_partner(connection: Connection, count: int) -> list[int]:
 def a_tenant(connection: Connection) -> int:
     """A new tenant of a new partner: its row id."""
     return tenants_of_a_partner(connection, 1)[0]
+
+
+def usage_row(tenant: int, day: date, workload: str = "EXO", **fields: Any) -> dict[str, Any]:
+    """A license_usage row of the tenant's (a row id) for one day and workload; `fields`
+    overrides any other column."""
+    return {
+        "processed_date": day,
+        "tenant_id": tenant,
+        "product_id": uuid.UUID(int=1),
+        "workload_code": workload,
+        "workload_name": f"{workload} name",
+        "service_code": workload,
+        "service_name": f"{workload} service",
+        "channel": "Reseller",
+        "customer_name": f"Customer {tenant}",
+        "product_name": "Microsoft 365 E5",
+        "licenses_active": 1,
+        "licenses_qualified": 2,
+    } | fields

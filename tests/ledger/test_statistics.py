@@ -4,16 +4,15 @@ alone."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Connection, Engine, insert
 
-from licensehub.ledger.statistics import ANALYZE_AFTER, RELTUPLES, TableGrowth
+from licensehub.ledger.statistics import ANALYZE_AFTER, TableGrowth, planned_rows
 from licensehub.ledger.tables import license_usage
-from tests.new_rows import a_tenant
+from tests.new_rows import a_tenant, usage_row
 
 FIRST_DAY = date(2020, 1, 1)
 
@@ -28,32 +27,9 @@ def connection(engine: Engine) -> Iterator[Connection]:
 
 
 def add_usage(connection: Connection, tenant: int, first: int, count: int) -> None:
-    connection.execute(
-        insert(license_usage),
-        [
-            {
-                "processed_date": FIRST_DAY + timedelta(days=day),
-                "tenant_id": tenant,
-                "product_id": uuid.UUID(int=1),
-                "workload_code": "EXO",
-                "workload_name": "Exchange",
-                "service_code": "EXCH",
-                "service_name": "Exchange Online",
-                "channel": "Reseller",
-                "customer_name": "Customer",
-                "product_name": "Microsoft 365 E5",
-                "licenses_active": 1,
-                "licenses_qualified": 2,
-            }
-            for day in range(first, first + count)
-        ],
-    )
-
-
-def planned_rows(connection: Connection) -> float:
-    """license_usage's rows as PostgreSQL's statistics have them (the transaction's own
-    ANALYZE is seen in it)."""
-    return float(connection.execute(RELTUPLES, {"name": "license_usage"}).scalar_one())
+    days = range(first, first + count)
+    rows = [usage_row(tenant, FIRST_DAY + timedelta(days=day)) for day in days]
+    connection.execute(insert(license_usage), rows)
 
 
 def test_a_table_filled_past_its_statistics_is_analyzed_once(connection: Connection) -> None:
@@ -61,13 +37,15 @@ def test_a_table_filled_past_its_statistics_is_analyzed_once(connection: Connect
     growth = TableGrowth(connection)
     add_usage(connection, tenant, 0, ANALYZE_AFTER - 1)
     growth.grew(license_usage, ANALYZE_AFTER - 1)
-    assert planned_rows(connection) == 0  # as the migration's ANALYZE left the empty table
+    # As the migration's ANALYZE left the empty table:
+    assert planned_rows(connection, license_usage) == 0
     add_usage(connection, tenant, ANALYZE_AFTER - 1, 1)
     growth.grew(license_usage, 1)
-    assert planned_rows(connection) == ANALYZE_AFTER  # the import's own rows, counted
+    # The import's own rows, counted:
+    assert planned_rows(connection, license_usage) == ANALYZE_AFTER
     add_usage(connection, tenant, ANALYZE_AFTER, 2 * ANALYZE_AFTER)
     growth.grew(license_usage, 2 * ANALYZE_AFTER)
-    assert planned_rows(connection) == ANALYZE_AFTER  # once in an import
+    assert planned_rows(connection, license_usage) == ANALYZE_AFTER  # once in an import
 
 
 def test_a_table_its_statistics_know_as_larger_is_left_alone(connection: Connection) -> None:
@@ -77,10 +55,10 @@ def test_a_table_its_statistics_know_as_larger_is_left_alone(connection: Connect
     growth = TableGrowth(connection)
     add_usage(connection, tenant, 2 * ANALYZE_AFTER, 2 * ANALYZE_AFTER)
     growth.grew(license_usage, 2 * ANALYZE_AFTER)  # as many as it knew: not more
-    assert planned_rows(connection) == 2 * ANALYZE_AFTER
+    assert planned_rows(connection, license_usage) == 2 * ANALYZE_AFTER
     add_usage(connection, tenant, 4 * ANALYZE_AFTER, 1)
     growth.grew(license_usage, 1)  # now more than it knew
-    assert planned_rows(connection) == 4 * ANALYZE_AFTER + 1
+    assert planned_rows(connection, license_usage) == 4 * ANALYZE_AFTER + 1
 
 
 def test_a_table_another_import_is_analyzing_is_left_to_it(
@@ -95,4 +73,4 @@ def test_a_table_another_import_is_analyzing_is_left_to_it(
         tenant = a_tenant(connection)
         add_usage(connection, tenant, 0, ANALYZE_AFTER)
         TableGrowth(connection).grew(license_usage, ANALYZE_AFTER)
-        assert planned_rows(connection) == 0  # skipped, not waited for
+        assert planned_rows(connection, license_usage) == 0  # skipped, not waited for

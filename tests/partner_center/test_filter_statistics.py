@@ -5,7 +5,6 @@ a day's thousands of filtered rows as one, and joined them to the tenants in nes
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from typing import Any
 
@@ -15,7 +14,7 @@ from sqlalchemy import Engine, func, insert, select, text
 from licensehub.ledger.tables import license_usage
 from licensehub.partner_center.filters import GUID_FIELDS, parse_filter, to_sql
 from licensehub.partner_center.usage import COLUMNS, usage_with_tenant
-from tests.new_rows import tenants_of_a_partner
+from tests.new_rows import tenants_of_a_partner, usage_row
 
 DAY = date(2026, 11, 1)
 WORKLOADS = ("EXO", "SPO", "TEAMS", "ODB", "YAM", "SFB")
@@ -45,20 +44,13 @@ def test_every_lowered_field_has_statistics(postgres: Engine) -> None:
 
 def usage_rows(tenant_ids: list[int]) -> list[dict[str, Any]]:
     return [
-        {
-            "processed_date": DAY,
-            "tenant_id": tenant,
-            "product_id": uuid.UUID(int=1),
-            "workload_code": workload,
-            "workload_name": f"{workload} name",
-            "service_code": workload,
-            "service_name": f"{workload} service",
-            "channel": "Reseller" if tenant % 5 else "Direct",
-            "customer_name": f"Customer {tenant}",
-            "product_name": "Microsoft 365 E5" if tenant % 3 else "Office 365 E3",
-            "licenses_active": 1,
-            "licenses_qualified": 2,
-        }
+        usage_row(
+            tenant,
+            DAY,
+            workload,
+            channel="Reseller" if tenant % 5 else "Direct",
+            product_name="Microsoft 365 E5" if tenant % 3 else "Office 365 E3",
+        )
         for tenant in tenant_ids
         for workload in WORKLOADS
     ]

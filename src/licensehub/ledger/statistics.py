@@ -29,6 +29,16 @@ ANALYZE_AFTER = 1000
 RELTUPLES = text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = CAST(:name AS regclass)")
 
 
+def sql_name(connection: Connection, table: Table) -> str:
+    return connection.dialect.identifier_preparer.format_table(table)
+
+
+def planned_rows(connection: Connection, table: Table) -> float:
+    """The table's rows as PostgreSQL's statistics have them, which is what it plans from (an
+    ANALYZE in the connection's open transaction is seen in it)."""
+    return float(connection.execute(RELTUPLES, {"name": sql_name(connection, table)}).scalar_one())
+
+
 @dataclass
 class TableGrowth:
     """The rows an import has added to each table. Once they are at least ANALYZE_AFTER and
@@ -43,12 +53,10 @@ class TableGrowth:
     def grew(self, table: Table, rows: int) -> None:
         if self.connection.dialect.name != "postgresql" or table.name in self.analyzed:
             return
-        name = self.connection.dialect.identifier_preparer.format_table(table)
         if table.name not in self.known:
-            self.known[table.name] = float(
-                self.connection.execute(RELTUPLES, {"name": name}).scalar_one()
-            )
+            self.known[table.name] = planned_rows(self.connection, table)
         added = self.added[table.name] = self.added.get(table.name, 0) + rows
         if added >= ANALYZE_AFTER and added > self.known[table.name]:
             self.analyzed.add(table.name)
+            name = sql_name(self.connection, table)
             self.connection.exec_driver_sql(f"ANALYZE (SKIP_LOCKED) {name}")
