@@ -11,14 +11,29 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from licensehub.importers.base import InvalidImport
-from licensehub.importers.graph.fields import Fields
+from licensehub.importers.graph.fields import Fields, guid_int
 from licensehub.importers.graph.formats import parse_user
 from licensehub.importers.graph.spool import UserSpool
 from licensehub.importers.graph.usual_users import UsualUsers
 
+
+def odd_dashes(guid: uuid.UUID) -> str:
+    """Dashes where Graph never puts them, which uuid.UUID takes all the same."""
+    return f"{guid.hex[:7]}-{guid.hex[7:13]}-{guid.hex[13:]}"
+
+
 IDS = [uuid.UUID(int=n * 0x1111_1111_1111_1111) for n in range(1, 5)]
 SPELLINGS = st.sampled_from(IDS).flatmap(
-    lambda guid: st.sampled_from([str(guid), str(guid).upper(), f"{{{guid}}}", guid.hex])
+    lambda guid: st.sampled_from(
+        [
+            str(guid),
+            str(guid).upper(),
+            f"{{{guid}}}",
+            guid.hex,
+            f"urn:uuid:{guid}",
+            odd_dashes(guid),
+        ]
+    )
 )
 DATES = st.sampled_from(["2024-01-01T00:00:00Z", "2024-01-01T01:00:00+01:00", "2023-05-06T07:08"])
 ODD = st.sampled_from(
@@ -175,3 +190,27 @@ def test_a_usual_user_is_read_on_the_usual_path() -> None:
         assert in_values(spool, usual) == by_parse_user(user)
     finally:
         spool.close()
+
+
+@given(
+    st.uuids().map(str)
+    | st.uuids().flatmap(lambda guid: st.sampled_from([guid.hex, f"{{{guid}}}", odd_dashes(guid)]))
+    | st.uuids()
+    .map(str)
+    .flatmap(
+        lambda text: st.tuples(st.integers(0, 35), st.sampled_from("-_ g\nG{0")).map(
+            lambda change: text[: change[0]] + change[1] + text[change[0] + 1 :]
+        )
+    )
+    | st.text(max_size=40)
+)
+def test_a_guid_is_read_to_the_same_number_as_uuid_reads_it(text: str) -> None:
+    try:
+        expected: int | str = uuid.UUID(text).int
+    except ValueError:
+        expected = "refused"
+    try:
+        found: int | str = guid_int(text)
+    except ValueError:
+        found = "refused"
+    assert found == expected

@@ -74,6 +74,7 @@ def test_a_decoded_page_reads_as_the_stream_reads_it(
         b'{"value": [1], "val\\u0075e": [2]}',  # and once spelled with an escape
         b'{"valu\\u0065": [1, 2], "x": "\\u00e9"}',
         b'{"value": [1, "\\u00e9", "\\u0000"]}',  # escapes, none of them in a name
+        b'{"value": ["a\\\\b", "\\"quoted\\""]}',  # backslashes, but no \\u00 escape
         b'{"value": {"not": "an array"}}',
         b'[{"value": 1}]',  # a top-level array where an object is expected
         b'{"value": [1, 2]} trailing',

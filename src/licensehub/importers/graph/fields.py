@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -127,6 +128,19 @@ def instant(value: str) -> float:
         raise TypeError(f"not a string: {short(value)}")
     parsed = datetime.fromisoformat(value)
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC).timestamp()
+
+
+# The spelling Graph writes ids in: 8-4-4-4-12 hex digits.
+CANONICAL_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
+def guid_int(value: str) -> int:
+    """uuid.UUID(value).int, read straight from the digits when spelled as Graph spells ids:
+    half the time of making a UUID, for each of a few hundred thousand users. Any other
+    spelling goes to uuid.UUID, which takes or refuses it as before."""
+    if CANONICAL_GUID.fullmatch(value):
+        return int(value.replace("-", ""), 16)
+    return uuid.UUID(value).int
 
 
 def as_guid(value: Any, parse: Callable[[str], uuid.UUID] = uuid.UUID) -> uuid.UUID | None:

@@ -10,10 +10,9 @@ user again, which says what is wrong and where, or accepts it as it is."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from licensehub.importers.graph.fields import catalog_id, instant
+from licensehub.importers.graph.fields import catalog_id, guid_int, instant
 from licensehub.importers.graph.formats import UNUSUAL
 from licensehub.importers.graph.spool import UserSpool
 
@@ -44,7 +43,7 @@ class UsualUsers:
             dates = self.plan_dates(item.get("assignedPlans") or [])
             if type(enabled) is not bool or licenses is None or dates is None:
                 return None
-            return uuid.UUID(item["id"]).int, upn, name, enabled, licenses, dates
+            return guid_int(item["id"]), upn, name, enabled, licenses, dates
         except UNUSUAL:
             return None
 
