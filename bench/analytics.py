@@ -12,6 +12,7 @@ size (`replay_ms`, `replay_ratio`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import ExitStack
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -34,6 +35,7 @@ from licensehub.ledger.database import make_engine
 # The constant route under Partner Center's prefix.
 CONSTANT = CONSTANT_PATHS[SUBSCRIBED_SKUS]
 TARGET = 1.25  # end-to-end time at most 1.25x the database's own
+RETIMES = 3  # the fastest-growing query is timed again this many times the scale's repeats
 
 
 def queries(data: UsageData, top: int = 10_000) -> dict[str, dict[str, str]]:
@@ -98,9 +100,7 @@ def measure(
     finally:
         engine.dispose()
     figures = {}
-    paths = {
-        name: f"{USAGE_ANALYTICS}?{urlencode(params)}" for name, params in queries(data).items()
-    }
+    paths = {name: path_of(params) for name, params in queries(data).items()}
     # One in-process app captures every query's statements.
     each = captured_sql_of_each(url, list(paths.values()), token)
     captured = dict(zip(paths.values(), each, strict=True))
@@ -110,13 +110,7 @@ def measure(
         serving(url, {REPLAY_FILE: str(replay_file)}, bench_app=True) as base,
         httpx.Client(base_url=base, timeout=600) as client,
     ):
-        headers = {"Authorization": f"Bearer {token}"}
-
-        def fetch(path: str) -> bytes:
-            response = client.get(path, headers=headers)
-            response.raise_for_status()
-            return response.content
-
+        fetch = partial(fetched, client, token)
         for name, path in paths.items():
             statements = captured[path]
             run_sql, close = raw_runner(url, [statements])
@@ -151,10 +145,20 @@ def measure(
             )  # fmt: skip
             report.add(figure)
             figures[name] = figure
-        more_paths = [f"{USAGE_ANALYTICS}?{urlencode(q)}" for q in (more or {}).values()]
+        more_paths = [path_of(params) for params in (more or {}).values()]
         fetches = [partial(fetch, path) for path in more_paths]
         more_ms = [seconds * 1000 for seconds in turn_about(fetches, scale.repeats)]
     return figures, dict(zip(more or {}, more_ms, strict=True))
+
+
+def fetched(client: httpx.Client, token: str, path: str) -> bytes:
+    response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+    response.raise_for_status()
+    return response.content
+
+
+def path_of(params: Mapping[str, str]) -> str:
+    return f"{USAGE_ANALYTICS}?{urlencode(params)}"
 
 
 def ledger(store: str, scale: Scale, rows: int) -> tuple[str, UsageData]:
@@ -186,8 +190,10 @@ def growth(report: Report, store: str, scale: Scale) -> None:
     if len(sizes) < 2:
         return
     timings: dict[int, dict[str, float]] = {}
+    ledgers: dict[int, tuple[str, UsageData]] = {}
     for rows in sizes:
         url, data = ledger(store, scale, rows)
+        ledgers[data.rows] = url, data
         label = f"growth {rows / 1e6:.1f}M rows"
         figures, more = measure(report, store, url, data, scale, label, more_queries(data))
         timings[data.rows] = {name: figure.licensehub for name, figure in figures.items()}
@@ -224,10 +230,34 @@ def growth(report: Report, store: str, scale: Scale) -> None:
     )
     each = {name: timings[largest][name] / timings[smallest][name] for name in timings[largest]}
     fastest = max(each, key=each.__getitem__)
+    # The largest of 15 noisy ratios overstates its query's growth by the noise that made it
+    # the largest: the winner is timed again, at both sizes turn about, for its figure.
+    again = retimed([ledgers[smallest], ledgers[largest]], fastest, RETIMES * scale.repeats)
+    timings[smallest][fastest], timings[largest][fastest] = again
     grown(
         fastest,
         f"fastest-growing query ({fastest})",
         linear,
-        "the query whose time grew most: no faster than the rows",
+        "the query whose time grew most, timed again: no faster than the rows",
+        first_ratio=round(each[fastest], 2),
         each={name: round(ratio, 2) for name, ratio in each.items()},
     )
+
+
+def retimed(sizes: list[tuple[str, UsageData]], name: str, repeats: int) -> list[float]:
+    """End-to-end milliseconds of the query `name` on each ledger, each served at once and
+    fetched turn about: drift on a busy machine falls on every size alike."""
+    with ExitStack() as stack:
+        fetches = []
+        for url, data in sizes:
+            engine = make_engine(url)
+            try:
+                token = partner_token(engine, data.partner_id)
+            finally:
+                engine.dispose()
+            client = stack.enter_context(
+                httpx.Client(base_url=stack.enter_context(serving(url)), timeout=600)
+            )
+            path = path_of((queries(data) | more_queries(data))[name])
+            fetches.append(partial(fetched, client, token, path))
+        return [seconds * 1000 for seconds in turn_about(fetches, repeats)]
