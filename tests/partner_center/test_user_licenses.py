@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 from xml.etree import ElementTree
 
@@ -258,3 +259,35 @@ def test_one_users_licenses_are_read_by_index(demo_engine: Engine, by_object_id:
     reads = sqlite_reads(demo_engine, licenses.held_statement("partner", by_object_id))
     assert all(step.startswith("SEARCH") for step in reads), reads
     assert any("license_assignments" in step for step in reads), reads
+
+
+def test_a_license_replaced_between_the_two_reads_is_answered_as_before(
+    api: TestClient, demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import that replaces a license (closes its version, opens a new one) and commits
+    between the read of the held SKUs and the read of their plans must not leave the answer
+    with a SKU and none of its plans: both reads see the ledger as at the first."""
+    user = holder_of(demo_engine, "SPE_E5")
+    before = api.get(user["path"]).json()
+    assert all(item["servicePlans"] for item in before["items"])
+    read_plans = licenses.user_licenses
+
+    def import_commits_first(connection: Any, held: Any, groups: Any) -> Any:
+        with demo_engine.begin() as writer:
+            for row in held:
+                old = writer.execute(
+                    select(license_assignments).where(license_assignments.c.id == row.assignment_id)
+                ).one()
+                writer.execute(
+                    license_assignments.update()
+                    .where(license_assignments.c.id == old.id)
+                    .values(valid_to=old.valid_from + timedelta(days=1))
+                )
+                new = old._asdict() | {"valid_from": old.valid_from + timedelta(days=1)}
+                del new["id"]
+                writer.execute(license_assignments.insert().values(**new))
+        return read_plans(connection, held, groups)
+
+    monkeypatch.setattr(licenses, "user_licenses", import_commits_first)
+    after = api.get(user["path"]).json()
+    assert after == before

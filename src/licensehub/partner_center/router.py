@@ -100,7 +100,9 @@ def user_licenses(
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     media_type = negotiate(accept)
-    with turn.reading() as ledger:
+    # Two reads: the plans must be those of the licenses the first found, even when an
+    # import replaces one in between.
+    with turn.reading(snapshot=True) as ledger:
         found = licenses.held_skus(ledger, scope, customer_id, user_id, groups)
         if not found:
             raise NotFound(CUSTOMER_NOT_FOUND.format(customer_id))
