@@ -39,9 +39,12 @@ def as_postgres(sql: str) -> None:
 
 
 def role_password() -> str:
-    """Made once and kept: runs side by side (or a server still up) share the role."""
-    WORK.mkdir(exist_ok=True)
-    kept = WORK / "postgres-password"
+    """Made once and kept for the machine's user, not the checkout: runs side by side share
+    the role, from one checkout or two (one kept in each set the role's password in turn,
+    and the other run's next connection was refused)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    kept = cache / "licensehub-bench" / "postgres-password"
+    kept.parent.mkdir(parents=True, exist_ok=True)
     if not kept.exists():
         kept.write_text(secrets.token_hex(16))
         kept.chmod(0o600)
