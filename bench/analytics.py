@@ -94,11 +94,7 @@ def measure(
 ) -> tuple[dict[str, Figure], dict[str, float]]:
     """Figure 1's queries, each a figure; and, by the same server, the `more` queries' end to
     end milliseconds alone (each the median of the scale's repeats, turn about)."""
-    engine = make_engine(url)
-    try:
-        token = partner_token(engine, data.partner_id)
-    finally:
-        engine.dispose()
+    token = token_of(url, data)
     figures = {}
     paths = {name: path_of(params) for name, params in queries(data).items()}
     # One in-process app captures every query's statements.
@@ -149,6 +145,14 @@ def measure(
         fetches = [partial(fetch, path) for path in more_paths]
         more_ms = [seconds * 1000 for seconds in turn_about(fetches, scale.repeats)]
     return figures, dict(zip(more or {}, more_ms, strict=True))
+
+
+def token_of(url: str, data: UsageData) -> str:
+    engine = make_engine(url)
+    try:
+        return partner_token(engine, data.partner_id)
+    finally:
+        engine.dispose()
 
 
 def fetched(client: httpx.Client, token: str, path: str) -> bytes:
@@ -250,11 +254,7 @@ def retimed(sizes: list[tuple[str, UsageData]], name: str, repeats: int) -> list
     with ExitStack() as stack:
         fetches = []
         for url, data in sizes:
-            engine = make_engine(url)
-            try:
-                token = partner_token(engine, data.partner_id)
-            finally:
-                engine.dispose()
+            token = token_of(url, data)
             client = stack.enter_context(
                 httpx.Client(base_url=stack.enter_context(serving(url)), timeout=600)
             )
