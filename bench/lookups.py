@@ -137,9 +137,11 @@ class BenchServer:
         of each."""
         rounds = max(1, min(ROUNDS, seconds))
         results: list[list[LoadResult]] = [[] for _ in loads]
-        for _ in range(rounds):
+        # Whole seconds (wrk's -d); the remainder goes to the first rounds, one each.
+        lengths = [seconds // rounds + (turn < seconds % rounds) for turn in range(rounds)]
+        for length in lengths:
             for paths, taken in zip(loads, results, strict=True):
-                taken.append(self.load(paths, connections, seconds // rounds))
+                taken.append(self.load(paths, connections, length))
         return [median_round(taken) for taken in results]
 
     def close(self) -> None:

@@ -199,6 +199,19 @@ class UsageImporter:
         counts.updated += len(changed)
 
 
+RECORDED = select(
+    *(license_usage.c[k] for k in KEY), license_usage.c.id, *(license_usage.c[v] for v in VALUES)
+)
+KEYS = (
+    func.unnest(*(bindparam(k, type_=postgresql.ARRAY(license_usage.c[k].type)) for k in KEY))
+    .table_valued(*KEY)
+    .render_derived("keys")
+)
+RECORDED_BY_ARRAYS = RECORDED.select_from(
+    license_usage.join(KEYS, and_(*(license_usage.c[k] == KEYS.c[k] for k in KEY)))
+)
+
+
 def recorded(connection: Connection, keys: list[tuple[Any, ...]]) -> Iterable[Row[Any]]:
     """The rows the ledger already holds for these keys: their key, id and VALUES."""
     if connection.dialect.name == "postgresql":
@@ -212,17 +225,5 @@ def recorded(connection: Connection, keys: list[tuple[Any, ...]]) -> Iterable[Ro
     key_columns = [license_usage.c[k] for k in KEY]
     return connection.execute(RECORDED.where(tuple_(*key_columns).in_(keys)))
 
-
-RECORDED = select(
-    *(license_usage.c[k] for k in KEY), license_usage.c.id, *(license_usage.c[v] for v in VALUES)
-)
-KEYS = (
-    func.unnest(*(bindparam(k, type_=postgresql.ARRAY(license_usage.c[k].type)) for k in KEY))
-    .table_valued(*KEY)
-    .render_derived("keys")
-)
-RECORDED_BY_ARRAYS = RECORDED.select_from(
-    license_usage.join(KEYS, and_(*(license_usage.c[k] == KEYS.c[k] for k in KEY)))
-)
 
 IMPORTER = UsageImporter()
