@@ -162,9 +162,9 @@ def license_usage(
                 next_link,
             )
             return StreamingResponse(chunks, media_type=JSON_UTF8)
-        # A page of one batch is read at once: streaming it would cost a trip to the thread
-        # pool for every chunk.
-        # Each row's one column as it is (scalars): no Row object made for it.
-        page = ledger.execute(usage.page(scope, query), usage.parameters(scope, query))
-        rows = page.scalars().all()
+        # A page of one batch is read at once, as one text: streaming it would cost a trip
+        # to the thread pool for every chunk.
+        text = ledger.execute(usage.page_text(scope, query), usage.parameters(scope, query))
+        joined = text.scalar_one()
+    rows = [joined] if joined else []
     return Response(b"".join(body([rows], total, next_link)), media_type=JSON_UTF8)

@@ -135,6 +135,13 @@ def page(scope: TenantScope, query: UsageQuery) -> Select[Any]:
     return shaped(page_of, scope, query)
 
 
+def page_text(scope: TenantScope, query: UsageQuery) -> Select[Any]:
+    """page()'s rows as one text, their JSON objects joined by commas (NULL when there are
+    none), for parameters(): the database joins them, and the driver reads one value, not
+    one row per object (5,000 rows cost SQLAlchemy and the driver ~4 ms of CPU)."""
+    return shaped(page_text_of, scope, query)
+
+
 Builder = Callable[[str, Expr | None, tuple[str, ...]], Select[Any]]
 
 
@@ -207,6 +214,18 @@ def page_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Select[
             .order_by(*ROW_ORDER)
         )
     return statement.limit(TOP).offset(SKIP)
+
+
+def page_text_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Select[Any]:
+    # The rows are joined in the order the page gives them: the aggregate is the outer
+    # query's only step, over a sorted subquery. PostgreSQL documents this for its
+    # order-sensitive aggregates ("supplying the input values from a sorted subquery will
+    # usually work ... [it] can fail if the outer query level contains additional
+    # processing, such as a join"); SQLite does not flatten a subquery with a LIMIT into an
+    # aggregate, so it is read in its own order. An ORDER BY inside the aggregate would
+    # sort the page again (2 ms for 5,000 groups). Tests compare it with the streamed page.
+    rows = page_of(kind, filter, groupby).subquery("page")
+    return select(func.aggregate_strings(rows.c[0], ","))
 
 
 def count(connection: Connection, scope: TenantScope, query: UsageQuery) -> int:
