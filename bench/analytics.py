@@ -28,7 +28,7 @@ from bench.report import Figure, Report
 from bench.scale import ROWS_PER_TENANT_DAY, Scale
 from bench.server import serving
 from bench.sql_capture import captured_sql_of_each, raw_runner
-from bench.stores import WORK, database_url
+from bench.stores import database_url, work_file
 from bench.timing import turn_about
 from licensehub.ledger.database import make_engine
 
@@ -100,7 +100,7 @@ def measure(
     # One in-process app captures every query's statements.
     each = captured_sql_of_each(url, list(paths.values()), token)
     captured = dict(zip(paths.values(), each, strict=True))
-    replay_file = WORK / f"replay-analytics-{store}.pickle"
+    replay_file = work_file(f"replay-analytics-{store}.pickle")
     write_replays(replay_file, [captured])
     with (
         serving(url, {REPLAY_FILE: str(replay_file)}, bench_app=True) as base,

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.stores import WORK
+from bench.stores import work_file
 from licensehub.importers import activity
 from licensehub.ledger.workloads import WORKLOADS
 
@@ -76,8 +76,7 @@ REPORT_HEADER = (
 def cached(name: str, write: Any) -> Path:
     """A file made once per size; written under another name first, so that an interrupted
     run never leaves a half file to be reused."""
-    WORK.mkdir(exist_ok=True)
-    path = WORK / name
+    path = work_file(name)
     if not path.exists():
         partial = path.with_suffix(".partial")
         write(partial)

@@ -31,7 +31,7 @@ from bench.report import Figure, Report
 from bench.scale import Scale
 from bench.server import serving
 from bench.sql_capture import Statement, captured_sql_of_each, raw_runner
-from bench.stores import WORK
+from bench.stores import work_file
 from bench.timing import paired
 from bench.wrk import LoadResult, median_round, run_load
 from licensehub.ledger.database import make_engine
@@ -159,7 +159,7 @@ def point_lookups(report: Report, store: str, scale: Scale) -> None:
         engine.dispose()
     authorization = f"Bearer {token}"
     # Read by the replay routes at their first request, once the SQL below is captured.
-    replay_file = WORK / f"replay-{store}.pickle"
+    replay_file = work_file(f"replay-{store}.pickle")
     server = BenchServer(url, authorization, {REPLAY_FILE: str(replay_file)})
     try:
         with httpx.Client(base_url=server.base, headers={"Authorization": authorization}) as client:

@@ -25,9 +25,15 @@ class StoreUnavailable(RuntimeError):
     pass
 
 
-def sqlite_url(name: str) -> str:
+def work_file(name: str) -> Path:
+    """A file of the bench's own (data, databases, replays), in a folder made when missing:
+    a fresh clone has none, and a run on PostgreSQL alone makes no SQLite file first."""
     WORK.mkdir(exist_ok=True)
-    return f"sqlite:///{WORK / f'{name}.db'}"
+    return WORK / name
+
+
+def sqlite_url(name: str) -> str:
+    return f"sqlite:///{work_file(f'{name}.db')}"
 
 
 def as_postgres(sql: str) -> None:
