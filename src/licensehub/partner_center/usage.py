@@ -17,8 +17,10 @@ from sqlalchemy import (
     Integer,
     Select,
     bindparam,
+    case,
     cast,
     func,
+    or_,
     select,
     true,
 )
@@ -64,17 +66,18 @@ class UsageQuery:
 # The statements below take the query's values and the principal's id as bound parameters, so
 # that one built for a kind of principal and a query's shape serves every request of that
 # shape: built, keyed and looked up in SQLAlchemy's cache of compiled SQL once, not per request.
-DAY, TOP, SKIP = (
+DAY, TOP, SKIP, INLINE = (
     bindparam("day", type_=Date),
     bindparam("top", type_=Integer),
     bindparam("skip", type_=Integer),
+    bindparam("inline", type_=Integer),  # the most rows a page read inline may have
 )
 NEWEST = func.max(license_usage.c.processed_date)
 NEWEST_OF_ALL = select(NEWEST)
 
 
 def parameters(scope: TenantScope, query: UsageQuery) -> dict[str, Any]:
-    """The values of a query's statements (page(), count())."""
+    """The values of a query's statements (page(), count(); grouped() takes `inline` too)."""
     return scope.values(day=query.day, top=query.top, skip=query.skip)
 
 
@@ -123,9 +126,10 @@ def conditions(kind: str, filter: Expr | None) -> list[ColumnElement[bool]]:
     ]
 
 
-def wire(field: str) -> ColumnElement[Any]:
-    """A field as Partner Center writes it: GUIDs as text, the rest as stored."""
-    column = COLUMNS[field]
+def wire(field: str, column: ColumnElement[Any] | None = None) -> ColumnElement[Any]:
+    """A field as Partner Center writes it, from its column (or `column`, one holding the
+    same values): GUIDs as text, the rest as stored."""
+    column = COLUMNS[field] if column is None else column
     return GuidText(column) if field in ("customerTenantId", "productId") else column
 
 
@@ -140,6 +144,14 @@ def page_text(scope: TenantScope, query: UsageQuery) -> Select[Any]:
     none), for parameters(): the database joins them, and the driver reads one value, not
     one row per object (5,000 rows cost SQLAlchemy and the driver ~4 ms of CPU)."""
     return shaped(page_text_of, scope, query)
+
+
+def grouped(scope: TenantScope, query: UsageQuery) -> Select[Any]:
+    """A grouped query's (total, text): TotalCount, and page_text()'s text of its page when
+    the page is read inline (at most `inline` rows, NULL otherwise), for parameters() and
+    `inline`. The groups are made once for both; a count of its own made them again, as
+    long as the page took (8 ms of 16 for 10 products' workloads of 10 million rows)."""
+    return shaped(grouped_of, scope, query)
 
 
 Builder = Callable[[str, Expr | None, tuple[str, ...]], Select[Any]]
@@ -228,20 +240,47 @@ def page_text_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Se
     return select(func.aggregate_strings(rows.c[0], ","))
 
 
+def grouped_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Select[Any]:
+    sums = {
+        "licensesActive": cast(func.sum(license_usage.c.licenses_active), BigInteger),
+        "licensesQualified": cast(func.sum(license_usage.c.licenses_qualified), BigInteger),
+    }
+    groups = (
+        select(*(COLUMNS[field].label(field) for field in groupby))
+        .add_columns(*(total.label(name) for name, total in sums.items()))
+        .select_from(usage_with_tenant)
+        .where(*conditions(kind, filter))
+        .group_by(*(COLUMNS[field] for field in groupby))
+        .cte("groups")
+        .prefix_with("MATERIALIZED")  # read twice: by the count and by the page
+    )
+    row = JsonObject(
+        {field: wire(field, groups.c[field]) for field in groupby}
+        | {name: groups.c[name] for name in sums}
+        | {"licenseActive": groups.c.licensesActive}
+    )
+    rows = (
+        select(row)
+        .order_by(*(groups.c[field] for field in groupby))
+        .limit(TOP)
+        .offset(SKIP)
+        .subquery("page")
+    )
+    # Joined in the page's order, as page_text_of() says.
+    text = select(func.aggregate_strings(rows.c[0], ",")).scalar_subquery()
+    total = select(func.count()).select_from(groups).scalar_subquery()
+    # A page that analytics streams is not made here: CASE leaves its subquery unread.
+    inline = or_(TOP <= INLINE, total - SKIP <= INLINE)
+    return select(total.label("total"), case((inline, text)).label("text"))
+
+
 def count(connection: Connection, scope: TenantScope, query: UsageQuery) -> int:
     statement = shaped(count_of, scope, query)
     return int(connection.execute(statement, parameters(scope, query)).scalar_one())
 
 
 def count_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Select[Any]:
-    where = conditions(kind, filter)
+    """Rows of an ungrouped query (a grouped one is counted by grouped())."""
     if groupby:
-        groups = (
-            select(*(COLUMNS[field] for field in groupby))
-            .select_from(usage_with_tenant)
-            .where(*where)
-            .group_by(*(COLUMNS[field] for field in groupby))
-            .subquery()
-        )
-        return select(func.count()).select_from(groups)
-    return select(func.count()).select_from(usage_with_tenant).where(*where)
+        raise ValueError("a grouped query is counted by grouped()")
+    return select(func.count()).select_from(usage_with_tenant).where(*conditions(kind, filter))
