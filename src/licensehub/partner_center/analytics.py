@@ -143,12 +143,9 @@ def license_usage(
             return Response(b"".join(body([], 0, None)), media_type=JSON_UTF8)
         query = usage.UsageQuery(day, filter_text, fields, limit, skip)
         values = usage.parameters(scope, query)
-        text: str | None = None
-        if fields:  # counted and, if short, read in one statement: the groups made once
-            grouped = ledger.execute(usage.grouped(scope, query), values | {"inline": STREAM_BATCH})
-            total, text = grouped.one()
-        else:
-            total = usage.count(ledger, scope, query)
+        # The count, and a page short enough to be read inline, in one statement.
+        counted = ledger.execute(usage.counted(scope, query), values | {"inline": STREAM_BATCH})
+        total, text = counted.one()
         next_link = None
         if skip + limit < total:
             # The same query, the next rows, and the date pinned so that pages stay consistent.
@@ -163,9 +160,7 @@ def license_usage(
                 transaction.pop_all(), ledger, usage.page(scope, query), values, total, next_link
             )
             return StreamingResponse(chunks, media_type=JSON_UTF8)
-        # A page of one batch is read at once, as one text: streaming it would cost a trip
-        # to the thread pool for every chunk.
-        if not fields:
-            text = ledger.execute(usage.page_text(scope, query), values).scalar_one()
+    # A page of one batch is read at once, as one text (counted() has it): streaming it would
+    # cost a trip to the thread pool for every chunk.
     rows = [text] if text else []
     return Response(b"".join(body([rows], total, next_link)), media_type=JSON_UTF8)

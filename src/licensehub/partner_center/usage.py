@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     BigInteger,
     ColumnElement,
     Connection,
@@ -77,7 +78,7 @@ NEWEST_OF_ALL = select(NEWEST)
 
 
 def parameters(scope: TenantScope, query: UsageQuery) -> dict[str, Any]:
-    """The values of a query's statements (page(), count(); grouped() takes `inline` too)."""
+    """The values of a query's statements (page(); counted() takes `inline` too)."""
     return scope.values(day=query.day, top=query.top, skip=query.skip)
 
 
@@ -139,19 +140,11 @@ def page(scope: TenantScope, query: UsageQuery) -> Select[Any]:
     return shaped(page_of, scope, query)
 
 
-def page_text(scope: TenantScope, query: UsageQuery) -> Select[Any]:
-    """page()'s rows as one text, their JSON objects joined by commas (NULL when there are
-    none), for parameters(): the database joins them, and the driver reads one value, not
-    one row per object (5,000 rows cost SQLAlchemy and the driver ~4 ms of CPU)."""
-    return shaped(page_text_of, scope, query)
-
-
-def grouped(scope: TenantScope, query: UsageQuery) -> Select[Any]:
-    """A grouped query's (total, text): TotalCount, and page_text()'s text of its page when
-    the page is read inline (at most `inline` rows, NULL otherwise), for parameters() and
-    `inline`. The groups are made once for both; a count of its own made them again, as
-    long as the page took (8 ms of 16 for 10 products' workloads of 10 million rows)."""
-    return shaped(grouped_of, scope, query)
+def counted(scope: TenantScope, query: UsageQuery) -> Select[Any]:
+    """(total, text) for parameters() and `inline`: the query's TotalCount, and its page's
+    rows as one text, their JSON objects joined by commas, when the page is read inline (at
+    most `inline` rows; NULL when it is not, or is empty). See counted_of()."""
+    return shaped(counted_of, scope, query)
 
 
 Builder = Callable[[str, Expr | None, tuple[str, ...]], Select[Any]]
@@ -190,97 +183,83 @@ def statement_of(
 
 
 def page_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Select[Any]:
-    where = conditions(kind, filter)
     if groupby:
-        # PostgreSQL sums bigints as numeric: back to a whole number for JSON.
-        active = cast(func.sum(license_usage.c.licenses_active), BigInteger)
-        qualified = cast(func.sum(license_usage.c.licenses_qualified), BigInteger)
-        fields = {field: wire(field) for field in groupby}
-        statement = (
-            select(
-                JsonObject(
-                    fields
-                    | {"licensesActive": active, "licensesQualified": qualified}
-                    | {"licenseActive": active}
-                )
-            )
-            .select_from(usage_with_tenant)
-            .where(*where)
-            .group_by(*(COLUMNS[field] for field in groupby))
-            .order_by(*(COLUMNS[field] for field in groupby))
-        )
-    else:
-        row: dict[str, ColumnElement[Any]] = {
-            "processedDateTime": DateTimeText(license_usage.c.processed_date)
-        }
-        row |= {field: wire(field) for field in COLUMNS}
-        row |= {
-            "licensesActive": license_usage.c.licenses_active,
-            "licensesQualified": license_usage.c.licenses_qualified,
-            "licenseActive": license_usage.c.licenses_active,
-        }
-        statement = (
-            select(JsonObject(row))
-            .select_from(usage_with_tenant)
-            .where(*where)
-            .order_by(*ROW_ORDER)
-        )
+        return group_page(grouped_sums(kind, filter, groupby), groupby)
+    row: dict[str, ColumnElement[Any]] = {
+        "processedDateTime": DateTimeText(license_usage.c.processed_date)
+    }
+    row |= {field: wire(field) for field in COLUMNS}
+    row |= {
+        "licensesActive": license_usage.c.licenses_active,
+        "licensesQualified": license_usage.c.licenses_qualified,
+        "licenseActive": license_usage.c.licenses_active,
+    }
+    statement = (
+        select(JsonObject(row))
+        .select_from(usage_with_tenant)
+        .where(*conditions(kind, filter))
+        .order_by(*ROW_ORDER)
+    )
     return statement.limit(TOP).offset(SKIP)
 
 
-def page_text_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Select[Any]:
+def counted_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Select[Any]:
+    """One statement, one round trip, for what the answer needs before its rows stream.
+
+    The database joins the page's rows: the driver then reads one value, not a row per
+    object (5,000 rows cost SQLAlchemy and the driver ~4 ms of CPU). A grouped query's
+    groups are made once, a CTE read by the count and by the page: a count of its own made
+    every group again (on 10 M rows 7.8 ms of the groupby by product's 16). The page is
+    left unread (CASE) when it will be streamed from page() instead."""
+    if groupby:
+        groups = grouped_sums(kind, filter, groupby)
+        rows = group_page(groups, groupby).subquery("page")
+        total = select(func.count().label("n")).select_from(groups).subquery("total")
+    else:
+        rows = page_of(kind, filter, groupby).subquery("page")
+        total = (
+            select(func.count().label("n"))
+            .select_from(usage_with_tenant)
+            .where(*conditions(kind, filter))
+            .subquery("total")
+        )
     # The rows are joined in the order the page gives them: the aggregate is the outer
     # query's only step, over a sorted subquery. PostgreSQL documents this for its
     # order-sensitive aggregates ("supplying the input values from a sorted subquery will
     # usually work ... [it] can fail if the outer query level contains additional
-    # processing, such as a join"); SQLite does not flatten a subquery with a LIMIT into an
+    # processing, such as a join"); SQLite does not flatten a subquery with ORDER BY into an
     # aggregate, so it is read in its own order. An ORDER BY inside the aggregate would
     # sort the page again (2 ms for 5,000 groups). Tests compare it with the streamed page.
-    rows = page_of(kind, filter, groupby).subquery("page")
-    return select(func.aggregate_strings(rows.c[0], ","))
+    text = select(func.aggregate_strings(rows.c[0], ",")).scalar_subquery()
+    inline = or_(TOP <= INLINE, total.c.n - SKIP <= INLINE)
+    return select(total.c.n.label("total"), case((inline, text)).label("text"))
 
 
-def grouped_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Select[Any]:
+def grouped_sums(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> CTE:
+    """The query's groups, each its fields and its sums, computed once however often read."""
+    # PostgreSQL sums bigints as numeric: back to a whole number for JSON.
     sums = {
         "licensesActive": cast(func.sum(license_usage.c.licenses_active), BigInteger),
         "licensesQualified": cast(func.sum(license_usage.c.licenses_qualified), BigInteger),
     }
-    groups = (
+    return (
         select(*(COLUMNS[field].label(field) for field in groupby))
         .add_columns(*(total.label(name) for name, total in sums.items()))
         .select_from(usage_with_tenant)
         .where(*conditions(kind, filter))
         .group_by(*(COLUMNS[field] for field in groupby))
         .cte("groups")
-        .prefix_with("MATERIALIZED")  # read twice: by the count and by the page
+        .prefix_with("MATERIALIZED")
     )
+
+
+def group_page(groups: CTE, groupby: tuple[str, ...]) -> Select[Any]:
+    """The page of the groups, each one JSON object as text, in the order of their fields."""
     row = JsonObject(
         {field: wire(field, groups.c[field]) for field in groupby}
-        | {name: groups.c[name] for name in sums}
+        | {"licensesActive": groups.c.licensesActive}
+        | {"licensesQualified": groups.c.licensesQualified}
         | {"licenseActive": groups.c.licensesActive}
     )
-    rows = (
-        select(row)
-        .order_by(*(groups.c[field] for field in groupby))
-        .limit(TOP)
-        .offset(SKIP)
-        .subquery("page")
-    )
-    # Joined in the page's order, as page_text_of() says.
-    text = select(func.aggregate_strings(rows.c[0], ",")).scalar_subquery()
-    total = select(func.count()).select_from(groups).scalar_subquery()
-    # A page that analytics streams is not made here: CASE leaves its subquery unread.
-    inline = or_(TOP <= INLINE, total - SKIP <= INLINE)
-    return select(total.label("total"), case((inline, text)).label("text"))
-
-
-def count(connection: Connection, scope: TenantScope, query: UsageQuery) -> int:
-    statement = shaped(count_of, scope, query)
-    return int(connection.execute(statement, parameters(scope, query)).scalar_one())
-
-
-def count_of(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> Select[Any]:
-    """Rows of an ungrouped query (a grouped one is counted by grouped())."""
-    if groupby:
-        raise ValueError("a grouped query is counted by grouped()")
-    return select(func.count()).select_from(usage_with_tenant).where(*conditions(kind, filter))
+    ordered = select(row).order_by(*(groups.c[field] for field in groupby))
+    return ordered.limit(TOP).offset(SKIP)
