@@ -142,10 +142,7 @@ def license_usage(
         if day is None:  # nothing the caller may see has been processed yet
             return Response(b"".join(body([], 0, None)), media_type=JSON_UTF8)
         query = usage.UsageQuery(day, filter_text, fields, limit, skip)
-        values = usage.parameters(scope, query)
-        # The count, and a page short enough to be read inline, in one statement.
-        counted = ledger.execute(usage.counted(scope, query), values | {"inline": STREAM_BATCH})
-        total, text = counted.one()
+        total, text = usage.count_and_page(ledger, scope, query, inline=STREAM_BATCH)
         next_link = None
         if skip + limit < total:
             # The same query, the next rows, and the date pinned so that pages stay consistent.
@@ -157,10 +154,15 @@ def license_usage(
         if min(limit, total - skip) > STREAM_BATCH:
             # The stream takes the open transaction over and ends it.
             chunks = stream(
-                transaction.pop_all(), ledger, usage.page(scope, query), values, total, next_link
+                transaction.pop_all(),
+                ledger,
+                usage.page(scope, query),
+                usage.parameters(scope, query),
+                total,
+                next_link,
             )
             return StreamingResponse(chunks, media_type=JSON_UTF8)
-    # A page of one batch is read at once, as one text (counted() has it): streaming it would
-    # cost a trip to the thread pool for every chunk.
+    # A page of one batch is read at once, as one text: streaming it would cost a trip to the
+    # thread pool for every chunk.
     rows = [text] if text else []
     return Response(b"".join(body([rows], total, next_link)), media_type=JSON_UTF8)
