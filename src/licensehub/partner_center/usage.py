@@ -266,7 +266,7 @@ def grouped_sums(kind: str, filter: Expr | None, groupby: tuple[str, ...]) -> CT
         .where(*conditions(kind, filter))
         .group_by(*(COLUMNS[field] for field in groupby))
         .cte("groups")
-        .prefix_with("MATERIALIZED")
+        .prefix_with("MATERIALIZED")  # made once, read by the count and by the page
     )
 
 
