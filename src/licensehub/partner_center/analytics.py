@@ -151,7 +151,7 @@ def license_usage(
                     skip=skip + limit, top=limit, processedDateTime=day.isoformat()
                 )
             )
-        if min(limit, total - skip) > STREAM_BATCH:
+        if usage.streams(query, total, STREAM_BATCH):
             # The stream takes the open transaction over and ends it.
             chunks = stream(
                 transaction.pop_all(),

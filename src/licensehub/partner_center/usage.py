@@ -160,10 +160,15 @@ def count_and_page(
         total, text = counted.one()
         return int(total), text
     total = int(connection.execute(shaped(count_of, scope, query), values).scalar_one())
-    if min(query.top, total - query.skip) > inline:
+    if streams(query, total, inline):
         return total, None
     text = connection.execute(shaped(page_text_of, scope, query), values).scalar_one()
     return total, text
+
+
+def streams(query: UsageQuery, total: int, inline: int) -> bool:
+    """Whether the page has more than `inline` rows (grouped_of() asks the same in SQL)."""
+    return min(query.top, total - query.skip) > inline
 
 
 Builder = Callable[[str, Expr | None, tuple[str, ...]], Select[Any]]
