@@ -203,21 +203,21 @@ FROM voice_services AS v WHERE v.tenant_id % 7 = 0
 
 def license_info_days(s: Spelling) -> str:
     """Each service's daily records before today (the endpoint writes today's itself), the
-    counts drifting down into the past."""
+    counts drifting down into the past; their bodies empty, for bodies() to write."""
     monitored = "t.users * (300 - d) / 1500"
     columns = (
         "INSERT INTO voice_license_info_days (service_id, day, acquired_licenses, "
         "total_monitored_users, currently_licensed, managed_users_direct_routing, "
         "managed_users_operator_connect, managed_users_lifecycle, managed_users_user_interface, "
         "managed_service_numbers, last_update, flags_level, factor_by_template, "
-        "factor_by_user_interface, factor_service_numbers)"
+        "factor_by_user_interface, factor_service_numbers, body)"
     )
     select = f"""
 SELECT v.id, {s.date_ago("d")}, v.acquired_licenses, {monitored}, {monitored} + 2,
        CASE WHEN v.kind = 'DirectRouting' THEN {monitored} * 3 / 5 ELSE 0 END,
        CASE WHEN v.kind = 'OperatorConnect' THEN {monitored} * 3 / 5 ELSE 0 END,
        {monitored} / 4, {monitored} - {monitored} * 3 / 5 - {monitored} / 4, 2,
-       v.last_update, 2, TRUE, TRUE, TRUE
+       v.last_update, 2, TRUE, TRUE, TRUE, ''
 FROM voice_services AS v JOIN bench_lookup_tenants AS t ON t.tenant_id = v.tenant_id
 """
     if s.postgres:

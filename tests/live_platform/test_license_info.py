@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, event, insert, select, update
+from sqlalchemy import Engine, delete, event, func, insert, select, update
 
 from licensehub.kit.dependencies import Turn
 from licensehub.ledger.tables import (
@@ -203,6 +204,32 @@ def test_a_current_record_is_read_not_written_again(api: TestClient, demo_engine
         second = records(api)
     assert len(written) == 1
     assert second[0]["managedUsersUserInterface"] == first[0]["managedUsersUserInterface"] + 1
+
+
+def test_a_body_changed_outside_the_api_is_written_again(
+    api: TestClient, demo_engine: Engine
+) -> None:
+    """A read sends the stored bodies; today's is checked against the inputs first, so one
+    that no longer says what its record does is not served."""
+    served = records(api)
+    sid = service_id(demo_engine)
+    newest = select(func.max(voice_license_info_days.c.day)).where(
+        voice_license_info_days.c.service_id == sid
+    )
+    record_key = (
+        voice_license_info_days.c.service_id == sid,
+        voice_license_info_days.c.day == newest.scalar_subquery(),
+    )
+    with demo_engine.begin() as connection:
+        connection.execute(update(voice_license_info_days).where(*record_key).values(body="{}"))
+    with statements_written(api) as written:
+        assert records(api) == served
+    assert len(written) == 1
+    with demo_engine.connect() as connection:
+        stored = connection.execute(
+            select(voice_license_info_days.c.body).where(*record_key)
+        ).scalar_one()
+    assert json.loads(stored) == served[0]
 
 
 def test_a_record_dated_after_today_does_not_make_todays_stale(

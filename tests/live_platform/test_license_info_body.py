@@ -1,10 +1,11 @@
-"""licenseinfo's records, written as JSON by the database (live_platform/resources.py), hold
-the ledger's values, each read by its column's name here, and are byte for byte what
+"""licenseinfo's records, stored with their bodies (live_platform/resources.py), hold the
+ledger's values, each read by its column's name here, and are byte for byte what
 schemas.LicenseInfo writes, for every voice service of the demo ledger."""
 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, insert, select
 
+from licensehub.ledger.migrate import downgrade, upgrade
 from licensehub.ledger.tables import (
     voice_license_factors,
     voice_license_info_days,
@@ -106,6 +108,30 @@ def test_every_services_history_is_the_ledgers_written_as_the_model(
     for first, second in itertools.combinations(served[0], 2):
         if type(served[0][first]) is type(served[0][second]):
             assert any(r[first] != r[second] for r in served), (first, second)
+
+
+def stored_bodies(engine: Engine) -> dict[tuple[int, object], str]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                voice_license_info_days.c.service_id,
+                voice_license_info_days.c.day,
+                voice_license_info_days.c.body,
+            )
+        ).all()
+    return {(service, day): body for service, day, body in rows}
+
+
+def test_bodies_written_by_sql_are_those_the_app_writes(demo_engine: Engine) -> None:
+    """Records written in bulk get their bodies from SQL (queries.write_bodies): the
+    migration that added the column wrote a ledger's records' so, and the bench writes its
+    own. Byte for byte what day_record() wrote for the demo's records."""
+    written = stored_bodies(demo_engine)
+    assert len(written) > 100
+    assert all(json.loads(body)["umpCustomerGuid"] for body in written.values())
+    downgrade(demo_engine, "0006")  # the column dropped, and made again by its migration
+    upgrade(demo_engine)
+    assert stored_bodies(demo_engine) == written
 
 
 @given(st.datetimes(timezones=st.just(UTC)))

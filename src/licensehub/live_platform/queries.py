@@ -20,7 +20,7 @@ from licensehub.ledger.tables import (
 )
 from licensehub.ledger.upsert import upsert
 from licensehub.live_platform.counting import SERVICE, current_counts
-from licensehub.live_platform.resources import LICENSE_INFO_JSON
+from licensehub.live_platform.resources import LICENSE_INFO_JSON, license_info_text
 from licensehub.live_platform.rules import FACTOR_NAMES, Factors, LicenseCounts, effective_factors
 
 GUID: BindParameter[Any] = bindparam("guid")
@@ -97,8 +97,8 @@ def day_record(
     effective: Factors,
     last_update: datetime | None,
 ) -> dict[str, Any]:
-    """One row of voice_license_info_days."""
-    return {
+    """One row of voice_license_info_days, its body written from the rest."""
+    record = {
         "service_id": service_row.id,
         "day": day,
         "acquired_licenses": service_row.acquired_licenses,
@@ -115,6 +115,9 @@ def day_record(
         "factor_by_user_interface": effective.by_user_interface,
         "factor_service_numbers": effective.service_numbers,
     }
+    guid = service_row.ump_customer_guid
+    record["body"] = license_info_text(record, None if guid is None else str(guid))
+    return record
 
 
 def today_record(connection: Connection, service_row: Row[Any], now: datetime) -> dict[str, Any]:
@@ -153,23 +156,31 @@ def record_today(connection: Connection, service_row: Row[Any], now: datetime) -
     save_record(connection, today_record(connection, service_row, now))
 
 
-# The service's records as the body writes them, newest first (the day beside each, for
-# the caller to find today's).
+# The service's records' bodies, newest first (the day beside each, for the caller to find
+# today's).
 HISTORY: Select[date, str] = (
-    select(voice_license_info_days.c.day, LICENSE_INFO_JSON)
+    select(voice_license_info_days.c.day, voice_license_info_days.c.body)
     .where(voice_license_info_days.c.service_id == SERVICE, voice_license_info_days.c.day >= SINCE)
     .order_by(voice_license_info_days.c.day.desc())
 )
 
 
-def history(
-    connection: Connection, service_id: int, since: date, guid: uuid.UUID
-) -> Sequence[Row[date, str]]:
-    """The service's records from `since` on, newest first: (day, its body's JSON text)
-    each, to unpack (reading a row's columns by name cost a month of them more than the
-    rest of the answer)."""
-    values = {"service": service_id, "since": since, "guid_text": str(guid)}
-    return connection.execute(HISTORY, values).all()
+def history(connection: Connection, service_id: int, since: date) -> Sequence[Row[date, str]]:
+    """The service's records from `since` on, newest first: (day, body) each, to unpack
+    (reading a row's columns by name cost a month of them more than the rest of the
+    answer)."""
+    return connection.execute(HISTORY, {"service": service_id, "since": since}).all()
+
+
+def write_bodies(connection: Connection, service_id: int, guid: uuid.UUID | None) -> None:
+    """Every record of the service given its body by the database, as day_record() writes
+    one: for records written in bulk, by SQL."""
+    connection.execute(
+        update(voice_license_info_days)
+        .where(voice_license_info_days.c.service_id == SERVICE)
+        .values(body=LICENSE_INFO_JSON),
+        {"service": service_id, "guid_text": None if guid is None else str(guid)},
+    )
 
 
 def touched(connection: Connection, service_id: int, now: datetime) -> Row[Any]:

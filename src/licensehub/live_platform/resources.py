@@ -1,10 +1,12 @@
-"""The Live Platform's bodies as it writes them. A day's record is written by the database
-itself (LICENSE_INFO_JSON, see kit/json_rows.py): a month of them is read on every request,
-and a dict per record, and a model before that, cost more than the rest of the request
-(bench/HISTORY.md). license_info() writes the same body in Python, for today's record as the
-current inputs make it, which the stored one is compared with. schemas.LicenseInfo stays the
-route's `response_model`; tests/live_platform/test_license_info_body.py holds the bodies to
-the ledger's rows and to what the model writes."""
+"""The Live Platform's bodies as it writes them. A day's record is stored with its body, the
+JSON text licenseinfo answers (voice_license_info_days.body): a month of them is read on every
+request, and a dict per record, a model, or the database writing them on each read cost more
+than the rest of the request (bench/HISTORY.md). license_info() writes a record's body as it
+is written, and today's as the current inputs make it, to compare with the stored one;
+LICENSE_INFO_JSON writes the same in SQL, for records written in bulk (the migration that
+added the column, the bench's ledger). schemas.LicenseInfo stays the route's
+`response_model`; tests/live_platform/test_license_info_body.py holds the bodies to the
+ledger's columns and to what the model writes."""
 
 from __future__ import annotations
 
@@ -53,11 +55,11 @@ def _dotnet_time_sqlite(element: DotnetTime, compiler: SQLCompiler, **kw: Any) -
     return f"(replace({compiler.process(element.clauses, **kw)}, ' ', 'T') || '0+00:00')"
 
 
-# The service's umpCustomerGuid as the request spelled it, bound as text.
+# The service's umpCustomerGuid, bound as text.
 GUID_TEXT = cast(bindparam("guid_text"), Text)
 
 
-def license_info(record: Mapping[str, Any], guid: str) -> dict[str, Any]:
+def license_info(record: Mapping[str, Any], guid: str | None) -> dict[str, Any]:
     """One day's record, a voice_license_info_days row's values by column name, as the page
     writes it (schemas.LicenseInfo)."""
     return {
@@ -76,8 +78,8 @@ def license_info(record: Mapping[str, Any], guid: str) -> dict[str, Any]:
     }
 
 
-def license_info_text(record: Mapping[str, Any], guid: str) -> str:
-    """license_info() as the JSON text LICENSE_INFO_JSON writes."""
+def license_info_text(record: Mapping[str, Any], guid: str | None) -> str:
+    """license_info() as the JSON text LICENSE_INFO_JSON writes: a record's body."""
     return pydantic_core.to_json(license_info(record, guid)).decode()
 
 

@@ -17,7 +17,7 @@ from licensehub.kit.clock import Now
 from licensehub.kit.dependencies import Turn
 from licensehub.kit.errors import problem_responses
 from licensehub.kit.pool_turns import lookup_lane, pool_slot
-from licensehub.live_platform import queries, resources
+from licensehub.live_platform import queries
 from licensehub.live_platform.schemas import LicenseInfo
 
 router = APIRouter(
@@ -53,10 +53,10 @@ def stored_answer(
     with turn.reading() as ledger:
         service = queries.visible_service(ledger, scope, guid)
         record = queries.today_record(ledger, service, now)
-        rows = queries.history(ledger, service.id, since, guid)
-        stored = next((text for day, text in rows if day == record["day"]), None)
+        rows = queries.history(ledger, service.id, since)
+        stored = next((body for day, body in rows if day == record["day"]), None)
         # Every column of the record is in its body: the body as stored is the record.
-        if stored != resources.license_info_text(record, str(guid)):
+        if stored != record["body"]:
             return None
     return answer(rows)
 
@@ -74,7 +74,7 @@ def recorded_answer(
         record = queries.today_record(ledger, service, now)
         if not queries.is_recorded(ledger, record):
             queries.save_record(ledger, record)
-        rows = queries.history(ledger, service.id, since, guid)
+        rows = queries.history(ledger, service.id, since)
     return answer(rows)
 
 

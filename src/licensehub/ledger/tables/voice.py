@@ -15,6 +15,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -125,5 +126,8 @@ voice_license_info_days = Table(
     Column("factor_by_template", Boolean, nullable=False),
     Column("factor_by_user_interface", Boolean, nullable=False),
     Column("factor_service_numbers", Boolean, nullable=False),
+    # The record as licenseinfo answers it (JSON text), written with it: a month of records
+    # is read on every request, and writing them there cost more than the rest of a read.
+    Column("body", Text, nullable=False),
     PrimaryKeyConstraint("service_id", "day"),
 )
