@@ -4,7 +4,7 @@ stores count exactly what the rules (live_platform/rules.py, the reference) say.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +17,7 @@ from licensehub.ledger.tables import (
     voice_phone_numbers,
     voice_services,
 )
-from licensehub.live_platform import counting
+from licensehub.live_platform import counting, queries
 from licensehub.live_platform.rules import Factors, Monitored, Number, count
 from tests.live_platform.strategies import FACTORS, MONITORED, NUMBERS, USERS
 from tests.new_rows import a_tenant
@@ -111,3 +111,26 @@ def test_a_services_numbers_and_users_are_read_by_index(engine: Engine) -> None:
     tables = [step for step in reads if " voice_" in step]  # not the statement's own parts
     assert all(step.startswith("SEARCH") for step in tables), reads
     assert {step.split()[1] for step in tables} == {"voice_phone_numbers", "voice_monitored_users"}
+
+
+@pytest.mark.parametrize("kind", ["partner", "customer", "operator"])
+def test_a_read_finds_the_service_and_its_rows_by_key(engine: Engine, kind: str) -> None:
+    """licenseinfo's one statement (queries.read_statement) probes the service by its GUID,
+    and its numbers, users and records by the service's key: none of them is scanned."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plan; PostgreSQL's planner has statistics")
+    values = {
+        "scope_id": 1,
+        "guid": uuid.uuid4(),
+        "day": date(2026, 11, 30),
+        "since": date(2026, 10, 30),
+    }
+    reads = sqlite_reads(engine, queries.read_statement(kind), values)
+    tables = [step for step in reads if " voice_" in step or " tenants" in step]
+    assert all(step.startswith("SEARCH") for step in tables), reads
+    assert {step.split()[1] for step in tables} >= {
+        "voice_services",
+        "voice_phone_numbers",
+        "voice_monitored_users",
+        "voice_license_info_days",
+    }

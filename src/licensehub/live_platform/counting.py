@@ -19,6 +19,8 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Connection,
+    Row,
+    Select,
     String,
     and_,
     bindparam,
@@ -69,50 +71,6 @@ USER_KEY = case(
         ),
     )
 )
-# The service's numbers, each with the user it is assigned to, if any.
-KEYED = (
-    select(
-        USER_KEY.label("key"),
-        numbers.c.number_type,
-        numbers.c.assignment_status,
-        numbers.c.voice_routing_policy,
-    )
-    .where(numbers.c.service_id == SERVICE)
-    .cte("keyed")
-)
-DIRECT_ROUTING = KEYED.c.number_type == constant("DirectRouting")
-OPERATOR_CONNECT = KEYED.c.number_type == constant("OperatorConnect")
-MANAGED = or_(
-    ~is_not_empty(KEYED.c.voice_routing_policy),
-    func.lower(KEYED.c.voice_routing_policy) == constant(MANAGED_POLICY),
-)
-# Every user with what claims it: its numbers, then its monitoring.
-CLAIMS = union_all(
-    select(
-        KEYED.c.key,
-        flag(and_(DIRECT_ROUTING, MANAGED)).label("direct_routing"),
-        flag(OPERATOR_CONNECT).label("operator_connect"),
-        NO.label("lifecycle"),
-        NO.label("user_interface"),
-    ).where(KEYED.c.key.is_not(None)),
-    select(
-        cast(monitored.c.user_id, String),
-        NO,
-        NO,
-        flag(is_not_empty(monitored.c.lifecycle_template)),
-        flag(monitored.c.ui_updated_at.is_not(None)),
-    ).where(monitored.c.service_id == SERVICE),
-).subquery("claims")
-USERS = (
-    select(
-        func.max(CLAIMS.c.direct_routing).label("direct_routing"),
-        func.max(CLAIMS.c.operator_connect).label("operator_connect"),
-        func.max(CLAIMS.c.lifecycle).label("lifecycle"),
-        func.max(CLAIMS.c.user_interface).label("user_interface"),
-    )
-    .group_by(CLAIMS.c.key)
-    .subquery("users")
-)
 
 
 def first(*flags: ColumnElement[int]) -> ColumnElement[int]:
@@ -121,34 +79,91 @@ def first(*flags: ColumnElement[int]) -> ColumnElement[int]:
     return func.coalesce(func.sum(flag(and_(own == YES, *(taken == NO for taken in before)))), NO)
 
 
-def not_users(number_type: ColumnElement[bool]) -> ColumnElement[int]:
-    """The numbers of a type assigned, but not to a user: rules.count's other numbers."""
-    return (
-        select(func.count())
-        .where(
-            number_type,
-            KEYED.c.key.is_(None),
-            KEYED.c.assignment_status.in_([constant(status) for status in sorted(ASSIGNED)]),
+# Each count of the service's users and numbers, one row.
+Counts = Select[int, int, int, int, int, int, int]
+
+
+def counts_of(service: ColumnElement[Any]) -> Counts:
+    """The one row of counts of the service whose id `service` is: a bound parameter, or a
+    scalar subquery of a statement that finds the service too (queries.READ)."""
+    # The service's numbers, each with the user it is assigned to, if any.
+    keyed = (
+        select(
+            USER_KEY.label("key"),
+            numbers.c.number_type,
+            numbers.c.assignment_status,
+            numbers.c.voice_routing_policy,
         )
-        .scalar_subquery()
+        .where(numbers.c.service_id == service)
+        .cte("keyed")
+    )
+    direct_routing = keyed.c.number_type == constant("DirectRouting")
+    operator_connect = keyed.c.number_type == constant("OperatorConnect")
+    managed = or_(
+        ~is_not_empty(keyed.c.voice_routing_policy),
+        func.lower(keyed.c.voice_routing_policy) == constant(MANAGED_POLICY),
+    )
+    # Every user with what claims it: its numbers, then its monitoring.
+    claims = union_all(
+        select(
+            keyed.c.key,
+            flag(and_(direct_routing, managed)).label("direct_routing"),
+            flag(operator_connect).label("operator_connect"),
+            NO.label("lifecycle"),
+            NO.label("user_interface"),
+        ).where(keyed.c.key.is_not(None)),
+        select(
+            cast(monitored.c.user_id, String),
+            NO,
+            NO,
+            flag(is_not_empty(monitored.c.lifecycle_template)),
+            flag(monitored.c.ui_updated_at.is_not(None)),
+        ).where(monitored.c.service_id == service),
+    ).subquery("claims")
+    users = (
+        select(
+            func.max(claims.c.direct_routing).label("direct_routing"),
+            func.max(claims.c.operator_connect).label("operator_connect"),
+            func.max(claims.c.lifecycle).label("lifecycle"),
+            func.max(claims.c.user_interface).label("user_interface"),
+        )
+        .group_by(claims.c.key)
+        .subquery("users")
+    )
+
+    def not_users(number_type: ColumnElement[bool]) -> ColumnElement[int]:
+        """The numbers of a type assigned, but not to a user: rules.count's other numbers."""
+        return (
+            select(func.count())
+            .where(
+                number_type,
+                keyed.c.key.is_(None),
+                keyed.c.assignment_status.in_([constant(status) for status in sorted(ASSIGNED)]),
+            )
+            .scalar_subquery()
+        )
+
+    in_order = (users.c.direct_routing, users.c.operator_connect, users.c.lifecycle)
+    return select(
+        first(users.c.direct_routing).label("direct_routing"),
+        first(*in_order[:2]).label("operator_connect_users"),
+        not_users(operator_connect).label("operator_connect_others"),
+        first(*in_order).label("lifecycle"),
+        first(*in_order, users.c.user_interface).label("user_interface"),
+        not_users(direct_routing).label("service_numbers"),
+        func.count().label("total_monitored"),
     )
 
 
-COUNTS = select(
-    first(USERS.c.direct_routing).label("direct_routing"),
-    first(USERS.c.direct_routing, USERS.c.operator_connect).label("operator_connect_users"),
-    not_users(OPERATOR_CONNECT).label("operator_connect_others"),
-    first(USERS.c.direct_routing, USERS.c.operator_connect, USERS.c.lifecycle).label("lifecycle"),
-    first(
-        USERS.c.direct_routing, USERS.c.operator_connect, USERS.c.lifecycle, USERS.c.user_interface
-    ).label("user_interface"),
-    not_users(DIRECT_ROUTING).label("service_numbers"),
-    func.count().label("total_monitored"),
-)
+COUNTS = counts_of(SERVICE)
 
 
 def current_counts(connection: Connection, service_id: int, factors: Factors) -> LicenseCounts:
-    row = connection.execute(COUNTS, {"service": service_id}).one()
+    return counts_in(connection.execute(COUNTS, {"service": service_id}).one(), factors)
+
+
+def counts_in(row: Row[*tuple[Any, ...]], factors: Factors) -> LicenseCounts:
+    """The counts of a row holding counts_of()'s columns."""
     return counts(
         direct_routing=row.direct_routing,
         operator_connect=row.operator_connect_users + row.operator_connect_others,

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Row, Select, bindparam, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    Subquery,
+    bindparam,
+    select,
+    true,
+    update,
+)
 
 from licensehub.auth.tenant_scope import TenantScope, one_tenant_restriction
 from licensehub.kit.errors import NotFound
+from licensehub.kit.json_rows import joined
 from licensehub.ledger.tables import (
     tenants,
     voice_license_factors,
@@ -19,7 +30,7 @@ from licensehub.ledger.tables import (
     voice_services,
 )
 from licensehub.ledger.upsert import upsert
-from licensehub.live_platform.counting import SERVICE, current_counts
+from licensehub.live_platform.counting import SERVICE, counts_in, counts_of, current_counts
 from licensehub.live_platform.resources import LICENSE_INFO_JSON, license_info_text
 from licensehub.live_platform.rules import FACTOR_NAMES, Factors, LicenseCounts, effective_factors
 
@@ -127,8 +138,16 @@ def today_record(connection: Connection, service_row: Row[Any], now: datetime) -
     return day_record(service_row, now.date(), counts, effective, service_row.last_update)
 
 
+def counted_record(read_row: Row[Any], now: datetime) -> dict[str, Any]:
+    """today_record() of a row of read(), which holds the service's counts already."""
+    effective = factors(read_row)
+    counts = counts_in(read_row, effective)
+    return day_record(read_row, now.date(), counts, effective, read_row.last_update)
+
+
 RECORD = select(voice_license_info_days).where(
-    voice_license_info_days.c.service_id == SERVICE, voice_license_info_days.c.day == DAY
+    voice_license_info_days.c.service_id == SERVICE,
+    voice_license_info_days.c.day == DAY,
 )
 
 
@@ -156,20 +175,55 @@ def record_today(connection: Connection, service_row: Row[Any], now: datetime) -
     save_record(connection, today_record(connection, service_row, now))
 
 
-# The service's records' bodies, newest first (the day beside each, for the caller to find
-# today's).
-HISTORY: Select[date, str] = (
-    select(voice_license_info_days.c.day, voice_license_info_days.c.body)
-    .where(voice_license_info_days.c.service_id == SERVICE, voice_license_info_days.c.day >= SINCE)
-    .order_by(voice_license_info_days.c.day.desc())
-)
+def newest_first(service: ColumnElement[Any]) -> Subquery:
+    """The bodies of the service's records from SINCE on, newest first."""
+    records = voice_license_info_days.c
+    return (
+        select(records.body)
+        .where(records.service_id == service, records.day >= SINCE)
+        .order_by(records.day.desc())
+        .subquery("records")
+    )
 
 
-def history(connection: Connection, service_id: int, since: date) -> Sequence[Row[date, str]]:
-    """The service's records from `since` on, newest first: (day, body) each, to unpack
-    (reading a row's columns by name cost a month of them more than the rest of the
-    answer)."""
-    return connection.execute(HISTORY, {"service": service_id, "since": since}).all()
+HISTORY: Select[str | None] = select(joined(newest_first(SERVICE)))
+
+
+def history(connection: Connection, service_id: int, since: date) -> str | None:
+    """The bodies of the service's records from `since` on, newest first, joined by commas
+    (None if there is none)."""
+    return connection.execute(HISTORY, {"service": service_id, "since": since}).scalar()
+
+
+# A GET's one statement (on PostgreSQL each is a round trip): the service with its settings,
+# as service_statement() finds it, its counts (counting.counts_of), today's stored body, if
+# any, and the bodies from SINCE on, joined as history() joins them.
+@cache
+def read_statement(kind: str) -> Select[Any]:
+    service = service_statement(kind, lock=False).cte("service")
+    service_id = select(service.c.id).scalar_subquery()
+    counts = counts_of(service_id).subquery("counts")
+    records = voice_license_info_days.c
+    stored_today = select(records.body).where(records.service_id == service_id, records.day == DAY)
+    bodies = select(joined(newest_first(service_id)))
+    return select(
+        service,
+        counts,
+        stored_today.scalar_subquery().label("stored_today"),
+        bodies.scalar_subquery().label("bodies"),
+    ).select_from(service.join(counts, true()))
+
+
+def read(
+    connection: Connection, scope: TenantScope, guid: uuid.UUID, now: datetime, since: date
+) -> Row[Any]:
+    """The service's row of read_statement(), if the principal may see the service; else
+    the same 404 as for no service."""
+    values = scope.values(guid=guid, day=now.date(), since=since)
+    row = connection.execute(read_statement(scope.principal.kind), values).first()
+    if row is None:
+        raise NotFound(f"No service with umpCustomerGuid {guid}.")
+    return row
 
 
 def write_bodies(connection: Connection, service_id: int, guid: uuid.UUID | None) -> None:

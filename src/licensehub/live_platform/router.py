@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import Row
 from starlette.concurrency import run_in_threadpool
 
 from licensehub.auth.scope import Scoped
@@ -39,26 +37,24 @@ def months_before(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def answer(rows: Sequence[Row[date, str]]) -> Response:
-    """The records of queries.history, each its body's JSON text already."""
-    body = "[" + ",".join(text for _day, text in rows) + "]"
-    return Response(body.encode(), media_type="application/json")
+def answer(bodies: str | None) -> Response:
+    """The records' bodies as queries.history joins them, in their JSON array."""
+    return Response(f"[{bodies or ''}]".encode(), media_type="application/json")
 
 
 def stored_answer(
     turn: Turn, scope: Scoped, now: datetime, guid: uuid.UUID, since: date
 ) -> Response | None:
     """The answer when today's record is stored and still holds, as on most requests; None
-    when the day is new or an input changed outside the API."""
+    when the day is new or an input changed outside the API. One statement reads all it
+    needs (queries.read)."""
     with turn.reading() as ledger:
-        service = queries.visible_service(ledger, scope, guid)
-        record = queries.today_record(ledger, service, now)
-        rows = queries.history(ledger, service.id, since)
-        stored = next((body for day, body in rows if day == record["day"]), None)
-        # Every column of the record is in its body: the body as stored is the record.
-        if stored != record["body"]:
-            return None
-    return answer(rows)
+        read = queries.read(ledger, scope, guid, now, since)
+    # Every column of the record is in its body: the body as stored is the record. The read
+    # saw one snapshot, so the bodies it joined hold this one.
+    if read.stored_today != queries.counted_record(read, now)["body"]:
+        return None
+    return answer(read.bodies)
 
 
 def recorded_answer(
@@ -74,8 +70,8 @@ def recorded_answer(
         record = queries.today_record(ledger, service, now)
         if not queries.is_recorded(ledger, record):
             queries.save_record(ledger, record)
-        rows = queries.history(ledger, service.id, since)
-    return answer(rows)
+        bodies = queries.history(ledger, service.id, since)
+    return answer(bodies)
 
 
 @router.get(
