@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Subquery, Text, func
+from sqlalchemy import Subquery, Text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
@@ -87,6 +87,26 @@ def _json_bool_sqlite(element: JsonBool, compiler: SQLCompiler, **kw: Any) -> st
     return f"json(CASE WHEN {value} IS NULL THEN 'null' WHEN {value} THEN 'true' ELSE 'false' END)"
 
 
+class CommaJoined(FunctionElement[str]):
+    """The texts of a column joined by commas: string_agg / group_concat. SQLAlchemy's
+    aggregate_strings binds its separator to render it into the SQL at every execution
+    (a regular expression over the statement's text, ~25 us); here it is in the SQL."""
+
+    type = Text()
+    inherit_cache = True
+    name = "comma_joined"
+
+
+@compiles(CommaJoined, "postgresql")
+def _comma_joined_postgresql(element: CommaJoined, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(CommaJoined, "sqlite")
+def _comma_joined_sqlite(element: CommaJoined, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
 def joined(page: Subquery) -> ColumnElement[str]:
     """A page's JSON objects joined by commas, in the page's order: the aggregate is the
     outer query's only step, over a sorted subquery. PostgreSQL documents this for its
@@ -96,4 +116,4 @@ def joined(page: Subquery) -> ColumnElement[str]:
     it is read in its own order. An ORDER BY inside the aggregate would sort the page again
     (2 ms for 5,000 groups). Tests compare every inline analytics page with the same page
     streamed, and licenseinfo's records with the ledger's, newest first."""
-    return func.aggregate_strings(page.c[0], ",")
+    return CommaJoined(page.c[0])
