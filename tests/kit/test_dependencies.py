@@ -101,15 +101,24 @@ def test_a_snapshot_read_is_repeatable_read_on_postgresql(turn: Turn) -> None:
             assert isolation(ledger) in (None, "read committed")
 
 
-def test_a_plain_read_on_postgresql_sends_no_begin_or_commit(turn: Turn) -> None:
+def test_a_plain_read_sends_no_begin_or_commit(turn: Turn) -> None:
     """Each statement is a transaction of its own, as READ COMMITTED makes it a snapshot of
-    its own: a transaction would only add BEGIN and COMMIT, a round trip each."""
-    if turn.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite's read transaction is its snapshot, and costs no round trip")
-    own = text("SELECT transaction_timestamp() = statement_timestamp()")
+    its own: a transaction would only add BEGIN and COMMIT (on PostgreSQL a round trip each,
+    on SQLite a statement through SQLAlchemy). A snapshot read has its transaction."""
+    if turn.engine.dialect.name == "postgresql":
+        own = text("SELECT transaction_timestamp() = statement_timestamp()")
+        with turn.reading() as ledger:
+            ledger.execute(text("SELECT pg_sleep(0.01)"))
+            assert ledger.execute(own).scalar_one()  # began with this statement
+        with turn.reading(snapshot=True) as ledger:
+            ledger.execute(text("SELECT pg_sleep(0.01)"))
+            assert not ledger.execute(own).scalar_one()  # in the transaction begun before
+        return
     with turn.reading() as ledger:
-        ledger.execute(text("SELECT pg_sleep(0.01)"))
-        assert ledger.execute(own).scalar_one()  # began with this statement
+        assert ledger.execute(select(func.count()).select_from(partners)).scalar_one() >= 0
+        assert not ledger.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
     with turn.reading(snapshot=True) as ledger:
-        ledger.execute(text("SELECT pg_sleep(0.01)"))
-        assert not ledger.execute(own).scalar_one()  # in the transaction begun before
+        assert ledger.execute(select(func.count()).select_from(partners)).scalar_one() >= 0
+        assert ledger.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+    with turn.writing() as ledger:
+        assert ledger.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]

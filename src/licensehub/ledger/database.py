@@ -30,6 +30,9 @@ POOL_SIZE = 10
 MAX_OVERFLOW = 10
 CONNECTIONS = POOL_SIZE + MAX_OVERFLOW
 SQLITE_MMAP_BYTES = 8 * 2**30
+# The sqlite_begin execution option of a connection whose statements are transactions of their
+# own (kit.dependencies.Turn.reading).
+AUTOCOMMIT = "AUTOCOMMIT"
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
@@ -72,9 +75,12 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
         # Writers ask for IMMEDIATE (see write_transaction): they take the write lock up front
         # and wait (busy_timeout) for other writers. A transaction that reads first and writes
         # later would otherwise fail at once with "database is locked" when another
-        # connection committed in between. Readers stay DEFERRED and never wait in WAL mode.
+        # connection committed in between. Readers stay DEFERRED and never wait in WAL mode;
+        # a read that needs no snapshot sends no BEGIN (AUTOCOMMIT): each statement is then
+        # a transaction of its own, and the COMMIT at the end finds none open.
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode != AUTOCOMMIT:
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 
