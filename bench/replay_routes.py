@@ -111,7 +111,7 @@ def user_licenses(
     groups: LicenseGroups,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    return replayed(request, turn, size, snapshot=True)  # one snapshot, as the endpoint reads
+    return replayed(request, turn, size)
 
 
 def subscribed_skus(

@@ -10,7 +10,6 @@ a customer subscribes to more) cost these lookups more than their statements
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -19,8 +18,10 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Connection,
+    FromClause,
     Join,
     Row,
+    ScalarSelect,
     Select,
     String,
     Text,
@@ -34,7 +35,7 @@ from sqlalchemy import (
 )
 
 from licensehub.auth.tenant_scope import TenantScope
-from licensehub.kit.json_rows import JsonObject
+from licensehub.kit.json_rows import JsonObject, joined
 from licensehub.kit.sql_constants import constant
 from licensehub.ledger.tables import (
     assignment_disabled_plans,
@@ -50,8 +51,6 @@ from licensehub.partner_center.json_rows import GuidText
 from licensehub.partner_center.queries import requested_customer
 
 USER_KEY: BindParameter[Any] = bindparam("user_key")
-TENANT: BindParameter[Any] = bindparam("tenant")
-USER: BindParameter[Any] = bindparam("user")
 # Partner Center has two license groups, and a request asks for one or both: two plain
 # parameters (the one group twice) rather than an expanding one, which SQLAlchemy would
 # render into the statement's SQL again on every execution.
@@ -99,13 +98,27 @@ ASSIGNED, DISABLED = plan_status("Assigned"), plan_status("Disabled")
 ENABLED = plan_status("Enabled")
 PLAN_ORDER = (service_plans.c.service_name, service_plans.c.service_plan_id)
 SKU_ORDER = (skus.c.product_name, skus.c.sku_id)
+# A SKU's service plans.
+SKU_PLANS = sku_service_plans.join(
+    service_plans, service_plans.c.service_plan_id == sku_service_plans.c.service_plan_id
+)
 
 
-def with_plans(held: Join) -> Join:
-    """A join holding `skus`, joined to each SKU's service plans."""
-    return held.join(sku_service_plans, sku_service_plans.c.sku_id == skus.c.sku_id).join(
-        service_plans, service_plans.c.service_plan_id == sku_service_plans.c.service_plan_id
+def sku_plans(
+    sku_id: ColumnElement[Any], outer: FromClause, plans: Join, status: ColumnElement[str]
+) -> ScalarSelect[str | None]:
+    """The service plans of the SKU `sku_id`, a column of the enclosing statement's table
+    `outer`, as JSON text joined in PLAN_ORDER (NULL for no SKU): from `plans`, SKU_PLANS
+    or a join of it, each with its `status`."""
+    page = (
+        select(plan_json(status))
+        .select_from(plans)
+        .where(sku_service_plans.c.sku_id == sku_id)
+        .order_by(*PLAN_ORDER)
+        .correlate(outer)
+        .subquery("plans")
     )
+    return select(joined(page)).scalar_subquery()
 
 
 def in_groups(sku_id: ColumnElement[Any]) -> ColumnElement[bool]:
@@ -123,11 +136,13 @@ def in_groups(sku_id: ColumnElement[Any]) -> ColumnElement[bool]:
 @cache
 def held_statement(kind: str, by_object_id: bool) -> Select[Any]:
     """The customer, if the principal may see it, its current user by object id or by
-    userPrincipalName in any case, and the SKUs the user holds now: one row per license, or
-    one row whose user_row_id (no such user) or assignment_id (no license) is None; no row
-    when the customer is not to be seen. One statement where there were two (the customer
-    and its user, then the held SKUs): on PostgreSQL each is a round trip, and on SQLite
-    SQLAlchemy's execution of each costs more than its SQL."""
+    userPrincipalName in any case, and the SKUs the user holds now, each with its service
+    plans and whether the license switches each off: one row per license, or one row whose
+    user_row_id (no such user) or assignment_id (no license) is None; no row when the
+    customer is not to be seen. One statement where there were three (the customer and its
+    user, the held SKUs, their plans): on PostgreSQL each is a round trip, and the last two
+    had to be read in one snapshot, two more (BEGIN, COMMIT); on SQLite SQLAlchemy's
+    execution of each costs more than its SQL."""
     matches = (
         users.c.object_id == USER_KEY
         if by_object_id
@@ -139,12 +154,23 @@ def held_statement(kind: str, by_object_id: bool) -> Select[Any]:
         license_assignments.c.valid_to.is_(None),
         in_groups(license_assignments.c.sku_id),
     )
+    disabled = assignment_disabled_plans
+    switched_off = SKU_PLANS.outerjoin(
+        disabled,
+        and_(
+            disabled.c.assignment_id == license_assignments.c.id,
+            disabled.c.service_plan_id == service_plans.c.service_plan_id,
+        ),
+    )
+    status = case((disabled.c.assignment_id.is_(None), ASSIGNED), else_=DISABLED)
+    plans = sku_plans(license_assignments.c.sku_id, license_assignments, switched_off, status)
     return (
         select(
             tenants.c.id.label("tenant_row_id"),
             users.c.id.label("user_row_id"),
             license_assignments.c.id.label("assignment_id"),
             SKU_JSON.label("sku"),
+            plans.label("plans"),
         )
         .select_from(
             tenants.outerjoin(users, current_user)
@@ -175,68 +201,19 @@ def held_skus(
     return list(connection.execute(statement, values).all())
 
 
-# Each held SKU's plans, and whether the assignment switches the plan off.
-HELD_PLANS = (
-    select(
-        license_assignments.c.id,
-        plan_json(
-            case(
-                (assignment_disabled_plans.c.assignment_id.is_(None), ASSIGNED),
-                else_=DISABLED,
-            )
-        ),
-    )
-    .select_from(
-        with_plans(
-            license_assignments.join(skus, skus.c.sku_id == license_assignments.c.sku_id)
-        ).outerjoin(
-            assignment_disabled_plans,
-            and_(
-                assignment_disabled_plans.c.assignment_id == license_assignments.c.id,
-                assignment_disabled_plans.c.service_plan_id == service_plans.c.service_plan_id,
-            ),
-        )
-    )
-    .where(
-        license_assignments.c.user_id == USER,
-        license_assignments.c.valid_to.is_(None),
-        IN_GROUPS,
-    )
-    .order_by(*PLAN_ORDER)
-)
-
-
-def user_licenses(
-    connection: Connection, held: Sequence[Row[Any]], groups: Sequence[str]
-) -> list[tuple[str, list[str]]]:
-    """The licenses of held_skus' rows for a user, as JSON text: (productSku, servicePlans
-    each with its capabilityStatus)."""
-    licenses = [row for row in held if row.assignment_id is not None]
-    if not licenses:
-        return []
-    values = {"user": licenses[0].user_row_id, **group_values(groups)}
-    plans: dict[int, list[str]] = defaultdict(list)
-    for assignment_id, plan in connection.execute(HELD_PLANS, values).all():
-        plans[assignment_id].append(plan)
-    return [(row.sku, plans[row.assignment_id]) for row in licenses]
-
-
-SUBSCRIBED_NOW = and_(
-    subscriptions.c.tenant_id == TENANT,
-    subscriptions.c.valid_to.is_(None),
-    IN_GROUPS,
-)
 # The SKU's id as the driver reads it (32 hex digits on SQLite, a UUID on PostgreSQL): it
-# only keys the plans to their SKU, and SQLite's would otherwise be parsed for every plan.
+# only tells a subscription from none, and SQLite's would otherwise be parsed.
 SKU_KEY = type_coerce(skus.c.sku_id, String).label("sku_key")
 
 
 @cache
 def subscribed_statement(kind: str) -> Select[Any]:
     """The customer, if the principal may see it, and its current subscriptions in the license
-    groups, each with how many of its SKU's licenses are assigned now: one row per SKU, or
-    one row whose sku_key is None (no subscription); no row when the customer is not to be
-    seen. One statement where there were two (the customer, then its subscriptions)."""
+    groups, each with how many of its SKU's licenses are assigned now and the SKU's service
+    plans: one row per SKU, or one row whose sku_key is None (no subscription); no row when
+    the customer is not to be seen. One statement where there were three (the customer, its
+    subscriptions, their plans): the plans' own statement, apart, could also see a
+    subscription ended in between, and answer its SKU with none."""
     consumed = (
         select(func.count())
         .where(
@@ -261,6 +238,7 @@ def subscribed_statement(kind: str) -> Select[Any]:
             subscriptions.c.capability_status,
             consumed.label("consumed"),
             SKU_JSON.label("sku"),
+            sku_plans(skus.c.sku_id, skus, SKU_PLANS, ENABLED).label("plans"),
         )
         .select_from(
             tenants.outerjoin(subscriptions, current).outerjoin(
@@ -272,29 +250,17 @@ def subscribed_statement(kind: str) -> Select[Any]:
     )
 
 
-# The plans of every SKU subscribed to (a tenant has one current subscription per SKU).
-SUBSCRIBED_PLANS = (
-    select(SKU_KEY, plan_json(ENABLED))
-    .select_from(with_plans(subscriptions.join(skus, skus.c.sku_id == subscriptions.c.sku_id)))
-    .where(SUBSCRIBED_NOW)
-    .order_by(*PLAN_ORDER)
-)
-
-
 def subscribed_skus(
     connection: Connection, scope: TenantScope, tenant_id: uuid.UUID, groups: Sequence[str]
-) -> list[tuple[Row[Any], list[str]]] | None:
+) -> list[Row[Any]] | None:
     """The customer's current seats per SKU, with how many are assigned now, and the SKU's
-    service plans as JSON text; None when the principal may not see the customer."""
+    service plans as JSON text (subscribed_statement's rows); None when the principal may
+    not see the customer."""
     statement = subscribed_statement(scope.principal.kind)
-    grouped = group_values(groups)
-    rows = connection.execute(statement, scope.values(customer_id=tenant_id, **grouped)).all()
+    values = scope.values(customer_id=tenant_id, **group_values(groups))
+    rows = connection.execute(statement, values).all()
     if not rows:
         return None
     if rows[0].sku_key is None:
         return []
-    plans: dict[Any, list[str]] = defaultdict(list)
-    values = {"tenant": rows[0].tenant_row_id, **grouped}
-    for sku_id, plan in connection.execute(SUBSCRIBED_PLANS, values).all():
-        plans[sku_id].append(plan)
-    return [(row, plans[row.sku_key]) for row in rows]
+    return list(rows)

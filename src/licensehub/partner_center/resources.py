@@ -57,23 +57,24 @@ def customer(row: Row[Any]) -> dict[str, Any]:
 # and plans (licenses.py).
 
 
-def subscribed_sku_text(row: Row[Any], plans: Sequence[str]) -> str:
-    """A SKU's seats: `row` from licenses.subscribed_statement, `plans` the SKU's service plans."""
+def subscribed_sku_text(row: Row[Any]) -> str:
+    """A SKU's seats: `row` from licenses.subscribed_statement, with its service plans."""
     total = row.enabled_units + row.warning_units
     return (
         f'{{"availableUnits":{total - row.consumed},"activeUnits":{row.enabled_units},'
         f'"consumedUnits":{row.consumed},"suspendedUnits":{row.suspended_units},'
         f'"totalUnits":{total},"warningUnits":{row.warning_units},"productSku":{row.sku},'
-        f'"servicePlans":[{",".join(plans)}],'
+        f'"servicePlans":[{row.plans or ""}],'
         f'"capabilityStatus":{json.dumps(row.capability_status)},'
         '"attributes":{"objectType":"SubscribedSku"}}'
     )
 
 
-def user_license_text(sku: str, plans: Sequence[str]) -> str:
-    """A license a user holds: its productSku and its servicePlans (licenses.user_licenses)."""
+def user_license_text(sku: str, plans: str | None) -> str:
+    """A license a user holds: its productSku and its servicePlans, joined already
+    (licenses.held_statement)."""
     return (
-        f'{{"servicePlans":[{",".join(plans)}],"productSku":{sku},'
+        f'{{"servicePlans":[{plans or ""}],"productSku":{sku},'
         '"attributes":{"objectType":"License"}}'
     )
 

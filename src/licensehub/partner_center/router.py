@@ -76,7 +76,7 @@ def subscribed_skus(
         skus = licenses.subscribed_skus(ledger, scope, customer_id, groups)
     if skus is None:
         raise NotFound(CUSTOMER_NOT_FOUND.format(customer_id))
-    items = [resources.subscribed_sku_text(row, plans) for row, plans in skus]
+    items = [resources.subscribed_sku_text(row) for row in skus]
     return Response(resources.collection_text(items, links=True), media_type="application/json")
 
 
@@ -100,14 +100,15 @@ def user_licenses(
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     media_type = negotiate(accept)
-    # Two reads: the plans must be those of the licenses the first found, even when an
-    # import replaces one in between.
-    with turn.reading(snapshot=True) as ledger:
+    with turn.reading() as ledger:  # one statement: the licenses with their plans
         found = licenses.held_skus(ledger, scope, customer_id, user_id, groups)
-        if not found:
-            raise NotFound(CUSTOMER_NOT_FOUND.format(customer_id))
-        if found[0].user_row_id is None:
-            raise NotFound(f"User {user_id} was not found in customer {customer_id}.")
-        held = licenses.user_licenses(ledger, found, groups)
-    items = [resources.user_license_text(sku, plans) for sku, plans in held]
+    if not found:
+        raise NotFound(CUSTOMER_NOT_FOUND.format(customer_id))
+    if found[0].user_row_id is None:
+        raise NotFound(f"User {user_id} was not found in customer {customer_id}.")
+    items = [
+        resources.user_license_text(row.sku, row.plans)
+        for row in found
+        if row.assignment_id is not None
+    ]
     return respond(resources.collection_text(items), media_type)
