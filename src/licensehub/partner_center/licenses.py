@@ -139,10 +139,10 @@ def held_statement(kind: str, by_object_id: bool) -> Select[Any]:
     userPrincipalName in any case, and the SKUs the user holds now, each with its service
     plans and whether the license switches each off: one row per license, or one row whose
     user_row_id (no such user) or assignment_id (no license) is None; no row when the
-    customer is not to be seen. One statement where there were three (the customer and its
-    user, the held SKUs, their plans): on PostgreSQL each is a round trip, and the last two
-    had to be read in one snapshot, two more (BEGIN, COMMIT); on SQLite SQLAlchemy's
-    execution of each costs more than its SQL."""
+    customer is not to be seen. One statement where there were three, then two (the
+    customer, its user and the held SKUs; their plans): on PostgreSQL each is a round trip,
+    and the two had to be read in one snapshot, two more (BEGIN, COMMIT); on SQLite
+    SQLAlchemy's execution of each costs more than its SQL."""
     matches = (
         users.c.object_id == USER_KEY
         if by_object_id
@@ -211,8 +211,8 @@ def subscribed_statement(kind: str) -> Select[Any]:
     """The customer, if the principal may see it, and its current subscriptions in the license
     groups, each with how many of its SKU's licenses are assigned now and the SKU's service
     plans: one row per SKU, or one row whose sku_key is None (no subscription); no row when
-    the customer is not to be seen. One statement where there were three (the customer, its
-    subscriptions, their plans): the plans' own statement, apart, could also see a
+    the customer is not to be seen. One statement where there were two (the customer and
+    its subscriptions; their plans): the plans' own statement, apart, could also see a
     subscription ended in between, and answer its SKU with none."""
     consumed = (
         select(func.count())
