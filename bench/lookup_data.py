@@ -191,7 +191,7 @@ def make_lookups(engine: Engine, data: UsageData, users_per_tenant: int) -> None
                     execute(connection, statement, values)
                 console.print(f"    {name}: {time.perf_counter() - started:.1f} s")
             started = time.perf_counter()
-            bodies(connection)
+            write_bodies(connection)  # the license info records', by the app's own SQL
             console.print(f"    license info bodies: {time.perf_counter() - started:.1f} s")
             started = time.perf_counter()  # leaving the block makes the indexes again
         console.print(f"    indexes: {time.perf_counter() - started:.1f} s")
@@ -201,14 +201,6 @@ def make_lookups(engine: Engine, data: UsageData, users_per_tenant: int) -> None
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     console.print(f"    analyze: {time.perf_counter() - started:.1f} s")
-
-
-def bodies(connection: Connection) -> None:
-    """The license info records' bodies, written by the app's own SQL, as the migration that
-    added them wrote those of a ledger's records."""
-    services = select(voice_services.c.id, voice_services.c.ump_customer_guid)
-    for service_id, guid in connection.execute(services).all():
-        write_bodies(connection, service_id, guid)
 
 
 def execute(connection: Connection, sql: str, values: dict[str, Any]) -> None:

@@ -203,7 +203,8 @@ FROM voice_services AS v WHERE v.tenant_id % 7 = 0
 
 def license_info_days(s: Spelling) -> str:
     """Each service's daily records before today (the endpoint writes today's itself), the
-    counts drifting down into the past; their bodies empty, for bodies() to write."""
+    counts drifting down into the past; their bodies empty, for
+    live_platform.queries.write_bodies() to write."""
     monitored = "t.users * (300 - d) / 1500"
     columns = (
         "INSERT INTO voice_license_info_days (service_id, day, acquired_licenses, "

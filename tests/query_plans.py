@@ -7,15 +7,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 
-def sqlite_reads(engine: Engine, statement: Any, values: dict[str, Any] | None = None) -> list[str]:
+def sqlite_reads(engine: Engine, statement: Any) -> list[str]:
     """The plan's steps that read a table or build one (SCAN, SEARCH, MATERIALIZE): a lookup
-    that probes by key has only SEARCH steps. A statement with parameters that SQLAlchemy
-    writes into the SQL itself (a separator) needs its `values`."""
-    if values is None:
-        sql = str(statement.compile(engine))
-    else:
-        rendered = {"render_postcompile": True}
-        sql = str(statement.params(values).compile(engine, compile_kwargs=rendered))
+    that probes by key has only SEARCH steps."""
+    sql = str(statement.compile(engine))
     with engine.connect() as connection:
         plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (None,) * sql.count("?"))
         steps = [row[-1] for row in plan]

@@ -566,8 +566,7 @@ def test_a_one_tenant_page_reads_that_tenants_rows_alone(
     partner = TenantScope(Principal(id=0, name="p", kind="partner", partner_id=1))
     query = usage.UsageQuery(LATEST, f"customerTenantId eq '{uuid.uuid4()}'", groupby, 100, 0)
     build = usage.grouped_of if groupby else usage.page_text_of
-    values = usage.parameters(partner, query) | {"inline": analytics.STREAM_BATCH}
-    reads = sqlite_reads(demo_engine, usage.shaped(build, partner, query), values)
+    reads = sqlite_reads(demo_engine, usage.shaped(build, partner, query))
     usage_reads = [step for step in reads if " license_usage " in f"{step} "]
     assert usage_reads, reads
     assert all("(tenant_id=? AND processed_date=?)" in step for step in usage_reads), reads

@@ -226,15 +226,21 @@ def read(
     return row
 
 
-def write_bodies(connection: Connection, service_id: int, guid: uuid.UUID | None) -> None:
-    """Every record of the service given its body by the database, as day_record() writes
-    one: for records written in bulk, by SQL."""
-    connection.execute(
+def write_bodies(connection: Connection) -> None:
+    """Every record given its body by the database, as day_record() writes one: for records
+    written in bulk, by SQL (the migration that added the column, the bench's ledger). Service
+    by service, each its umpCustomerGuid bound as text."""
+    recorded = select(voice_services.c.id, voice_services.c.ump_customer_guid).where(
+        voice_services.c.id.in_(select(voice_license_info_days.c.service_id).distinct())
+    )
+    bodies = (
         update(voice_license_info_days)
         .where(voice_license_info_days.c.service_id == SERVICE)
-        .values(body=LICENSE_INFO_JSON),
-        {"service": service_id, "guid_text": None if guid is None else str(guid)},
+        .values(body=LICENSE_INFO_JSON)
     )
+    for service_id, guid in connection.execute(recorded).all():
+        values = {"service": service_id, "guid_text": None if guid is None else str(guid)}
+        connection.execute(bodies, values)
 
 
 def touched(connection: Connection, service_id: int, now: datetime) -> Row[Any]:

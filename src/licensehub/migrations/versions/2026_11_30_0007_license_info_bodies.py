@@ -32,16 +32,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("voice_license_info_days", schema=None) as batch_op:
         batch_op.add_column(sa.Column("body", sa.Text(), nullable=True))
-    connection = op.get_bind()
-    services = sa.table("voice_services", sa.column("id"), sa.column("ump_customer_guid", sa.Uuid))
-    records = sa.table("voice_license_info_days", sa.column("service_id"))
-    recorded = connection.execute(
-        sa.select(services.c.id, services.c.ump_customer_guid).where(
-            services.c.id.in_(sa.select(records.c.service_id).distinct())
-        )
-    ).all()
-    for service_id, guid in recorded:
-        write_bodies(connection, service_id, guid)
+    write_bodies(op.get_bind())
     with op.batch_alter_table("voice_license_info_days", schema=None) as batch_op:
         batch_op.alter_column("body", existing_type=sa.Text(), nullable=False)
 
