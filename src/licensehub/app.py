@@ -23,6 +23,7 @@ from licensehub.importers import router as imports_router
 from licensehub.importers.runner import OUT_OF_RANGE
 from licensehub.kit import errors
 from licensehub.kit.case_insensitive_paths import CaseInsensitivePaths
+from licensehub.kit.flat_routes import include_flat
 from licensehub.kit.forwarded import ForwardedHeaders
 from licensehub.kit.frozen_heap import heap_frozen
 from licensehub.kit.large_buffers import keep_large_buffers
@@ -177,7 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StatementError, unbindable_value)
     app.add_exception_handler(Exception, unexpected_error)
     for router in ROUTERS:
-        app.include_router(router)
+        include_flat(app, router)
 
     add_middleware(app, settings)
     return app
