@@ -14,6 +14,7 @@ from licensehub.importers.base import Counts, ImportRequest, InvalidImport, NoPr
 from licensehub.importers.catalog import IMPORTER, KIND
 from licensehub.ledger.tables.catalog import service_plans, sku_service_plans, skus
 from tests.importers.conftest import RequestFactory
+from tests.partner_center.plan_copies import copies_hold
 from tests.shared import SHARED
 
 REAL = SHARED / "data" / "catalog" / "product-names-and-service-plan-identifiers.csv"
@@ -274,6 +275,8 @@ def test_a_newer_file_renames_and_unlinks(
     assert (E3, "ENTERPRISEPACK", "Office 365 E3 (no Teams)", "group1") in found_skus
     assert found_plans == EXPECTED_PLANS  # Teams stays: E5 still lists it
     assert found_links == EXPECTED_LINKS - {(E3, TEAMS)}
+    with engine.connect() as connection:
+        assert copies_hold(connection)  # E3's copy of its plans, without Teams (plan_bodies.py)
 
 
 def test_check_reads_every_byte(make_request: RequestFactory, fixture_csv: Path) -> None:

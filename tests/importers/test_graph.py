@@ -42,6 +42,7 @@ from licensehub.ledger.tables import (
 )
 from tests.conftest import migrate
 from tests.importers.conftest import RequestFactory
+from tests.partner_center.plan_copies import copies_hold
 from tests.shared import SHARED
 from tests.stores import Store
 
@@ -414,6 +415,7 @@ def test_an_export_then_a_newer_one_replace_the_current_state_and_keep_history(
             ).all()
         )
         assert dates == {E3: ASSIGNED, VISIO: None}  # Visio's own plan is not among them
+        assert copies_hold(connection)  # the SKUs and plans the export added (plan_bodies.py)
         assert (
             connection.execute(
                 select(func.count())

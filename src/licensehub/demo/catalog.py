@@ -12,6 +12,7 @@ from importlib import resources
 from sqlalchemy import Connection, insert
 
 from licensehub.ledger.tables import service_plans, sku_service_plans, skus
+from licensehub.partner_center.plan_bodies import write_plan_bodies
 
 # Minecraft Education is Partner Center's license group 2; everything else is group 1.
 GROUP2_PART_NUMBERS = frozenset({"MEE_FACULTY", "MEE_STUDENT"})
@@ -77,4 +78,5 @@ def load_catalog(connection: Connection) -> dict[str, Sku]:
             for plan_id in sku.plans
         ],
     )
+    write_plan_bodies(connection)
     return catalog

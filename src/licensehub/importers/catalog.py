@@ -35,6 +35,7 @@ from sqlalchemy import Column, Connection, String, Table, bindparam, delete, ins
 from licensehub.importers.base import Counts, ImportRequest, InvalidImport, Progress
 from licensehub.importers.reading import clean, csv_rows
 from licensehub.ledger.tables.catalog import service_plans, sku_service_plans, skus
+from licensehub.partner_center.plan_bodies import write_plan_bodies
 
 KIND = "catalog"
 
@@ -190,6 +191,7 @@ class CatalogImporter:
         _upsert(connection, skus, skus.c.sku_id, checked.skus, counts)
         _upsert(connection, service_plans, service_plans.c.service_plan_id, checked.plans, counts)
         _relink(connection, checked.links, counts)
+        write_plan_bodies(connection)  # the SKUs whose plans changed (plan_bodies.py)
         return counts
 
 

@@ -18,36 +18,37 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Connection,
-    FromClause,
-    Join,
     Row,
-    ScalarSelect,
     Select,
     String,
-    Text,
     and_,
     bindparam,
     case,
-    cast,
     func,
     select,
     type_coerce,
 )
 
 from licensehub.auth.tenant_scope import TenantScope
-from licensehub.kit.json_rows import JsonObject, joined
-from licensehub.kit.sql_constants import constant
+from licensehub.kit.json_rows import JsonObject
 from licensehub.ledger.tables import (
     assignment_disabled_plans,
     license_assignments,
     service_plans,
-    sku_service_plans,
     skus,
     subscriptions,
     tenants,
     users,
 )
 from licensehub.partner_center.json_rows import GuidText
+from licensehub.partner_center.plan_bodies import (
+    ASSIGNED,
+    DISABLED,
+    SKU_PLANS,
+    assigned_plans,
+    enabled_plans,
+    sku_plans,
+)
 from licensehub.partner_center.queries import requested_customer
 
 USER_KEY: BindParameter[Any] = bindparam("user_key")
@@ -76,49 +77,7 @@ SKU_JSON = JsonObject(
 )
 
 
-def plan_json(status: ColumnElement[str]) -> JsonObject:
-    return JsonObject(
-        {
-            "displayName": service_plans.c.display_name,
-            "serviceName": service_plans.c.service_name,
-            "id": GuidText(service_plans.c.service_plan_id),
-            "capabilityStatus": status,
-            "targetType": service_plans.c.target_type,
-        }
-    )
-
-
-def plan_status(name: str) -> ColumnElement[str]:
-    """A plan's capabilityStatus written into the SQL (bound, it would be processed again on
-    each execution), typed: PostgreSQL's to_json cannot take a literal of no type."""
-    return cast(constant(name), Text)
-
-
-ASSIGNED, DISABLED = plan_status("Assigned"), plan_status("Disabled")
-ENABLED = plan_status("Enabled")
-PLAN_ORDER = (service_plans.c.service_name, service_plans.c.service_plan_id)
 SKU_ORDER = (skus.c.product_name, skus.c.sku_id)
-# A SKU's service plans.
-SKU_PLANS = sku_service_plans.join(
-    service_plans, service_plans.c.service_plan_id == sku_service_plans.c.service_plan_id
-)
-
-
-def sku_plans(
-    sku_id: ColumnElement[Any], outer: FromClause, plans: Join, status: ColumnElement[str]
-) -> ScalarSelect[str | None]:
-    """The service plans of the SKU `sku_id`, a column of the enclosing statement's table
-    `outer`, as JSON text joined in PLAN_ORDER (NULL for no SKU): from `plans`, SKU_PLANS
-    or a join of it, each with its `status`."""
-    page = (
-        select(plan_json(status))
-        .select_from(plans)
-        .where(sku_service_plans.c.sku_id == sku_id)
-        .order_by(*PLAN_ORDER)
-        .correlate(outer)
-        .subquery("plans")
-    )
-    return select(joined(page)).scalar_subquery()
 
 
 def in_groups(sku_id: ColumnElement[Any]) -> ColumnElement[bool]:
@@ -142,7 +101,9 @@ def held_statement(kind: str, by_object_id: bool) -> Select[Any]:
     customer is not to be seen. One statement where there were three, then two (the
     customer, its user and the held SKUs; their plans): on PostgreSQL each is a round trip,
     and the two had to be read in one snapshot, two more (BEGIN, COMMIT); on SQLite
-    SQLAlchemy's execution of each costs more than its SQL."""
+    SQLAlchemy's execution of each costs more than its SQL. A license that switches no plan
+    off answers its SKU's copy of its plans (plan_bodies.py), as most do; one that does has
+    them written out, each with its status."""
     matches = (
         users.c.object_id == USER_KEY
         if by_object_id
@@ -163,7 +124,13 @@ def held_statement(kind: str, by_object_id: bool) -> Select[Any]:
         ),
     )
     status = case((disabled.c.assignment_id.is_(None), ASSIGNED), else_=DISABLED)
-    plans = sku_plans(license_assignments.c.sku_id, license_assignments, switched_off, status)
+    written_out = sku_plans(license_assignments.c.sku_id, license_assignments, switched_off, status)
+    switches_off = (
+        select(disabled.c.assignment_id)
+        .where(disabled.c.assignment_id == license_assignments.c.id)
+        .exists()
+    )
+    plans = case((switches_off, written_out), else_=assigned_plans(skus))
     return (
         select(
             tenants.c.id.label("tenant_row_id"),
@@ -238,7 +205,7 @@ def subscribed_statement(kind: str) -> Select[Any]:
             subscriptions.c.capability_status,
             consumed.label("consumed"),
             SKU_JSON.label("sku"),
-            sku_plans(skus.c.sku_id, skus, SKU_PLANS, ENABLED).label("plans"),
+            enabled_plans(skus).label("plans"),
         )
         .select_from(
             tenants.outerjoin(subscriptions, current).outerjoin(

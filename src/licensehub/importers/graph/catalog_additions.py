@@ -15,6 +15,7 @@ from licensehub.importers.graph.batches import CHUNK, batched
 from licensehub.importers.graph.check import Checked
 from licensehub.ledger.tables import service_plans, sku_service_plans, skus
 from licensehub.ledger.writes import ensure_service_plan, ensure_sku
+from licensehub.partner_center.plan_bodies import write_plan_bodies
 
 
 def update_catalog(connection: Connection, checked: Checked) -> None:
@@ -35,6 +36,7 @@ def update_catalog(connection: Connection, checked: Checked) -> None:
     if missing:
         rows = [{"sku_id": sku, "service_plan_id": plan} for sku, plan in missing]
         connection.execute(insert(sku_service_plans), rows)
+    write_plan_bodies(connection)  # the SKUs whose plans changed (plan_bodies.py)
 
 
 def existing(connection: Connection, column: Any, ids: Iterable[uuid.UUID]) -> Iterator[Any]:

@@ -3,7 +3,7 @@
 Global data: it belongs to no tenant and every tenant reads it.
 """
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 
 from licensehub.ledger.tables.base import GUID, metadata
 
@@ -19,6 +19,9 @@ skus = Table(
     Column("product_name", String(256), nullable=False),
     Column("license_group", String(8), nullable=False, server_default="group1"),
     Column("target_type", String(16), nullable=False, server_default="User"),
+    # The SKU's service plans as Partner Center's JSON text (partner_center/plan_bodies.py);
+    # NULL until written, and again whenever the plans change (migration 0008's triggers).
+    Column("plans_body", Text, nullable=True),
     CheckConstraint("license_group IN ('group1', 'group2')", name="license_group"),
 )
 
