@@ -148,6 +148,8 @@ def test_seats_are_read_by_index(demo_engine: Engine) -> None:
     assert all(step.startswith("SEARCH") for step in tables), reads
     for table in ("license_assignments", "sku_service_plans", "service_plans"):
         assert any(f" {table} " in step for step in tables), reads
+    # consumedUnits counted from the current assignments' index, no row read
+    assert any("COVERING INDEX ix_license_assignments_current" in step for step in tables), reads
 
 
 def test_an_unknown_customer_is_404(api: TestClient) -> None:

@@ -115,6 +115,18 @@ Index(
     license_assignments.c.sku_id,
     license_assignments.c.valid_from,
 )
+# The current assignments of a tenant's SKU, counted from the index alone (subscribedskus'
+# consumedUnits): through the index above, each needed its row read to see valid_to.
+# valid_to is in the index too (always NULL), or SQLite would read each row for the
+# condition it names.
+Index(
+    "ix_license_assignments_current",
+    license_assignments.c.tenant_id,
+    license_assignments.c.sku_id,
+    license_assignments.c.valid_to,
+    sqlite_where=license_assignments.c.valid_to.is_(None),
+    postgresql_where=license_assignments.c.valid_to.is_(None),
+)
 
 # Service plans switched off in one version of an assignment.
 assignment_disabled_plans = Table(
