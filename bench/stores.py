@@ -77,6 +77,9 @@ def local_postgres_server() -> str:
         f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN "
         f"CREATE ROLE {ROLE} LOGIN CREATEDB; END IF; END $$; "
         f"ALTER ROLE {ROLE} WITH LOGIN CREATEDB PASSWORD '{password}';"
+        # DROP DATABASE ... WITH (FORCE) ends the sessions on a fresh import ledger, an
+        # autovacuum worker's too, which takes this role (PostgreSQL 15 refused the drop).
+        f"GRANT pg_signal_backend TO {ROLE};"
     )
     return f"postgresql://{ROLE}:{password}@127.0.0.1:5432/postgres"
 

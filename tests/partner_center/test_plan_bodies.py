@@ -97,14 +97,15 @@ def cleared(connection: Any) -> set[Any]:
     return {sku for sku, copy in copies(connection).items() if copy is None}
 
 
+def rename(connection: Any, plan: Any, **names: str) -> None:
+    service_plan = service_plans.c.service_plan_id == plan
+    connection.execute(update(service_plans).where(service_plan).values(**names))
+
+
 def test_a_renamed_plan_clears_the_copies_of_its_skus_alone(demo_engine: Engine) -> None:
     with demo_engine.begin() as connection:
         plan = connection.execute(select(sku_service_plans.c.service_plan_id)).scalars().first()
-        connection.execute(
-            update(service_plans)
-            .where(service_plans.c.service_plan_id == plan)
-            .values(display_name="Renamed")
-        )
+        rename(connection, plan, display_name="Renamed")
         assert cleared(connection) == skus_with(connection, plan)
         write_plan_bodies(connection)
         assert copies_hold(connection)
@@ -133,11 +134,7 @@ def test_a_renamed_plan_shows_at_once(api: TestClient, demo_engine: Engine) -> N
     before = answers(api, demo_engine)
     plan_id = before["plain"]["items"][0]["servicePlans"][0]["id"]
     with demo_engine.begin() as connection:
-        connection.execute(
-            update(service_plans)
-            .where(service_plans.c.service_plan_id == uuid.UUID(plan_id))
-            .values(display_name="Renamed")
-        )
+        rename(connection, uuid.UUID(plan_id), display_name="Renamed")
     after = answers(api, demo_engine)
     names = {
         plan["displayName"]
@@ -156,9 +153,5 @@ def test_the_migration_writes_the_copies_and_its_triggers(demo_engine: Engine) -
     with demo_engine.begin() as connection:
         assert copies(connection) == before == written_out(connection)
         plan = connection.execute(select(sku_service_plans.c.service_plan_id)).scalars().first()
-        connection.execute(
-            update(service_plans)
-            .where(service_plans.c.service_plan_id == plan)
-            .values(service_name="RENAMED")
-        )
+        rename(connection, plan, service_name="RENAMED")
         assert cleared(connection) == skus_with(connection, plan)
