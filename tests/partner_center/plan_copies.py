@@ -4,12 +4,11 @@ writes them out of the catalog's rows now."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from licensehub.ledger.tables import skus
-from licensehub.partner_center.plan_bodies import ENABLED, SKU_PLANS, sku_plans
+from licensehub.partner_center.plan_bodies import AS_COPIED
 
 
 def copies(connection: Connection) -> dict[uuid.UUID, str | None]:
@@ -18,8 +17,8 @@ def copies(connection: Connection) -> dict[uuid.UUID, str | None]:
 
 
 def written_out(connection: Connection) -> dict[uuid.UUID, str]:
-    plans: Any = func.coalesce(sku_plans(skus.c.sku_id, skus, SKU_PLANS, ENABLED), "")
-    return {sku: body for sku, body in connection.execute(select(skus.c.sku_id, plans)).all()}
+    rows = connection.execute(select(skus.c.sku_id, AS_COPIED)).all()
+    return {sku: body for sku, body in rows}
 
 
 def copies_hold(connection: Connection) -> bool:

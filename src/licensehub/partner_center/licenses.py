@@ -43,10 +43,10 @@ from licensehub.ledger.tables import (
 from licensehub.partner_center.json_rows import GuidText
 from licensehub.partner_center.plan_bodies import (
     ASSIGNED,
+    ASSIGNED_PLANS,
     DISABLED,
+    ENABLED_PLANS,
     SKU_PLANS,
-    assigned_plans,
-    enabled_plans,
     sku_plans,
 )
 from licensehub.partner_center.queries import requested_customer
@@ -130,7 +130,7 @@ def held_statement(kind: str, by_object_id: bool) -> Select[Any]:
         .where(disabled.c.assignment_id == license_assignments.c.id)
         .exists()
     )
-    plans = case((switches_off, written_out), else_=assigned_plans(skus))
+    plans = case((switches_off, written_out), else_=ASSIGNED_PLANS)
     return (
         select(
             tenants.c.id.label("tenant_row_id"),
@@ -205,7 +205,7 @@ def subscribed_statement(kind: str) -> Select[Any]:
             subscriptions.c.capability_status,
             consumed.label("consumed"),
             SKU_JSON.label("sku"),
-            enabled_plans(skus).label("plans"),
+            ENABLED_PLANS.label("plans"),
         )
         .select_from(
             tenants.outerjoin(subscriptions, current).outerjoin(

@@ -82,23 +82,17 @@ def sku_plans(
 ENABLED_TEXT, ASSIGNED_TEXT = '"capabilityStatus":"Enabled"', '"capabilityStatus":"Assigned"'
 
 
-def enabled_plans(outer: FromClause) -> ColumnElement[str | None]:
-    """The SKU's plans, every one "Enabled": its copy, or written out when it has none. An
-    empty copy is a SKU without plans (NULL, written out)."""
-    written_out = sku_plans(skus.c.sku_id, outer, SKU_PLANS, ENABLED)
-    return func.coalesce(func.nullif(skus.c.plans_body, ""), written_out)
-
-
-def assigned_plans(outer: FromClause) -> ColumnElement[str | None]:
-    """The SKU's plans, every one "Assigned": enabled_plans() with the status replaced."""
-    return func.replace(enabled_plans(outer), ENABLED_TEXT, ASSIGNED_TEXT)
+# The plans of the SKU of a statement's `skus` row, every one "Enabled", written out from
+# the catalog's rows (NULL for none), and as its copy holds them ("" for none).
+WRITTEN_OUT = sku_plans(skus.c.sku_id, skus, SKU_PLANS, ENABLED)
+AS_COPIED = func.coalesce(WRITTEN_OUT, "")
+# Its copy, or written out when it has none; an empty copy is a SKU without plans.
+ENABLED_PLANS = func.coalesce(func.nullif(skus.c.plans_body, ""), WRITTEN_OUT)
+# ENABLED_PLANS with every plan's status "Assigned".
+ASSIGNED_PLANS = func.replace(ENABLED_PLANS, ENABLED_TEXT, ASSIGNED_TEXT)
 
 
 def write_plan_bodies(connection: Connection) -> None:
     """Every SKU without its copy of its plans given one: for whoever wrote the catalog."""
-    written_out = sku_plans(skus.c.sku_id, skus, SKU_PLANS, ENABLED)
-    connection.execute(
-        update(skus)
-        .where(skus.c.plans_body.is_(None))
-        .values(plans_body=func.coalesce(written_out, ""))
-    )
+    missing = skus.c.plans_body.is_(None)
+    connection.execute(update(skus).where(missing).values(plans_body=AS_COPIED))

@@ -13,7 +13,7 @@ missing (a lookup then writes the plans out as before), never stale. Whoever wri
 catalog then writes the missing copies (plan_bodies.write_plan_bodies).
 
 On SQLite, a later batch_alter_table that recreates service_plans or sku_service_plans
-drops their triggers: such a migration must create them again (TRIGGERS below).
+drops their triggers: such a migration must create them again (SQLITE_TRIGGERS below).
 """
 
 from collections.abc import Sequence
