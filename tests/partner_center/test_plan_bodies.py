@@ -14,8 +14,8 @@ from sqlalchemy import Engine, delete, insert, select, update
 from licensehub.ledger.migrate import downgrade, upgrade
 from licensehub.ledger.tables import service_plans, sku_service_plans, skus
 from licensehub.partner_center.plan_bodies import write_plan_bodies
+from tests.partner_center.holders import holder_of
 from tests.partner_center.plan_copies import copies, copies_hold, written_out
-from tests.partner_center.test_user_licenses import holder_of
 
 FAKE_PLAN = {
     "displayName": "Copied",
