@@ -17,7 +17,7 @@ import uuid
 
 import click
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy import text
 
@@ -32,7 +32,7 @@ from bench.endpoint_paths import (
 from bench.replay_routes import REPLAY_ENDPOINTS, Endpoint, replay_path
 from licensehub.app import create_app
 from licensehub.auth.scope import Scoped
-from licensehub.kit.dependencies import LookupTurn
+from licensehub.kit.dependencies import Turn, looked_up
 from licensehub.kit.logging import configure as configure_logging
 from licensehub.settings import Settings
 
@@ -59,11 +59,17 @@ REPLAY_PATHS = {real: replay_path(real, prefix) for real, prefix in VENDOR_PREFI
 
 
 def constant(scope: Scoped, size: Size) -> Response:
-    # A plain `def`, as every lookup endpoint is: it pays the same hop to the thread pool.
+    # A plain `def`: it pays the one trip to the thread pool that every lookup takes
+    # (kit/dependencies.looked_up).
     return Response(constant_body(size), media_type="application/json")
 
 
-def floor(scope: Scoped, turn: LookupTurn, size: Size, guid: uuid.UUID) -> Response:
+async def floor(request: Request, scope: Scoped, size: Size, guid: uuid.UUID) -> Response:
+    # Its lane and its thread as the lookups take them (kit/dependencies.looked_up).
+    return await looked_up(request, select_one, size)
+
+
+def select_one(turn: Turn, size: int) -> Response:
     with turn.reading() as ledger:
         ledger.execute(text("SELECT 1")).scalar_one()
     return Response(constant_body(size), media_type="application/json")

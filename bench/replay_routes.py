@@ -25,7 +25,6 @@ from typing import Annotated
 
 from fastapi import Header, Path, Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from bench.constant_body import Size, constant_body
 from bench.endpoint_paths import (
@@ -38,8 +37,7 @@ from bench.endpoint_paths import (
 from bench.sql_capture import Statement
 from licensehub.auth.scope import Scoped
 from licensehub.kit.clock import Now
-from licensehub.kit.dependencies import LedgerTurn, LookupTurn, Turn
-from licensehub.kit.pool_turns import lookup_lane
+from licensehub.kit.dependencies import LedgerTurn, Turn, looked_up
 from licensehub.live_platform.router import CustomerGuid
 from licensehub.partner_center.params import CustomerId
 from licensehub.partner_center.router import LicenseGroups
@@ -101,28 +99,34 @@ def replayed(request: Request, turn: Turn, size: int, *, snapshot: bool = False)
     return Response(constant_body(size), media_type="application/json")
 
 
-def user_licenses(
+# The lookups' replays take their lane and run in the thread pool as the endpoints do
+# (kit/dependencies.looked_up).
+
+
+def replayed_in_lane(turn: Turn, request: Request, size: int) -> Response:
+    return replayed(request, turn, size)
+
+
+async def user_licenses(
     request: Request,
     scope: Scoped,
-    turn: LookupTurn,
     size: Size,
     customer_id: CustomerId,
     user_id: Annotated[str, Path()],
     groups: LicenseGroups,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    return replayed(request, turn, size)
+    return await looked_up(request, replayed_in_lane, request, size)
 
 
-def subscribed_skus(
+async def subscribed_skus(
     request: Request,
     scope: Scoped,
-    turn: LookupTurn,
     size: Size,
     customer_id: CustomerId,
     groups: LicenseGroups,
 ) -> Response:
-    return replayed(request, turn, size)
+    return await looked_up(request, replayed_in_lane, request, size)
 
 
 async def license_info(
@@ -133,20 +137,17 @@ async def license_info(
     customer_guid: CustomerGuid,
     nrOfMonths: Annotated[int, Query(ge=1, le=120)] = 1,
 ) -> Response:
-    # As the endpoint does: its lane taken inside it, its reading in the thread pool.
-    async with lookup_lane(request.app.state):
-        return await run_in_threadpool(replayed, request, Turn(request.app.state.engine), size)
+    return await looked_up(request, replayed_in_lane, request, size)
 
 
-def licensing_information(
+async def licensing_information(
     request: Request,
     scope: Scoped,
-    turn: LookupTurn,
     now: Now,
     size: Size,
     organization_id: OrganizationId,
 ) -> Response:
-    return replayed(request, turn, size)
+    return await looked_up(request, replayed_in_lane, request, size)
 
 
 def usage_analytics(

@@ -1,18 +1,23 @@
-"""Typed dependencies that endpoints declare: their turn at the ledger."""
+"""An endpoint's turn at the ledger: a typed dependency for most (LedgerTurn), a call inside
+the endpoint for the point lookups (looked_up)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
+from starlette.concurrency import run_in_threadpool
 
 from licensehub.auth.scope import CurrentPrincipal
 from licensehub.kit.pool_turns import lookup_lane, pool_slot
 from licensehub.ledger.database import AUTOCOMMIT, write_transaction
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 async def database_slot(request: Request) -> AsyncIterator[None]:
@@ -22,13 +27,6 @@ async def database_slot(request: Request) -> AsyncIterator[None]:
 
 
 DatabaseSlot = Depends(database_slot)
-
-
-async def lookup_slot(request: Request) -> AsyncIterator[None]:
-    """lookup_lane for the endpoint, as a dependency: the lane is given back when the
-    endpoint returns, not once the response is sent."""
-    async with lookup_lane(request.app.state):
-        yield
 
 
 SECOND_TRANSACTION = (
@@ -97,7 +95,7 @@ class Turn:
             self._open = False
 
 
-# As for lookup_turn below: the caller is checked before the request waits for a slot of the
+# As for looked_up below: the caller is checked before the request waits for a slot of the
 # pool, so that a slot never waits on a token's check and a refused caller never waits.
 async def ledger_turn(request: Request, _caller: CurrentPrincipal, _: None = DatabaseSlot) -> Turn:
     return Turn(request.app.state.engine)
@@ -106,17 +104,20 @@ async def ledger_turn(request: Request, _caller: CurrentPrincipal, _: None = Dat
 LedgerTurn = Annotated[Turn, Depends(ledger_turn)]
 
 
-# A lane is waited for only once the caller is known (dependencies are solved in the order
-# they are declared): a lane never waits on a token's check (with Entra sign-in, maybe a
-# fetch of the issuer's keys), and a caller refused never waits for a lane.
-async def lookup_turn(
-    request: Request,
-    _caller: CurrentPrincipal,
-    _: None = Depends(lookup_slot, scope="function"),
-) -> Turn:
-    return Turn(request.app.state.engine)
+async def looked_up(
+    request: Request, read: Callable[Concatenate[Turn, P], R], *args: P.args, **kwargs: P.kwargs
+) -> R:
+    """A point lookup's read, `read(turn, *args, **kwargs)`, in one of the lookup lanes
+    (pool_turns.lookup_lane), in the thread pool as a plain `def` endpoint runs. For read-only
+    lookups only: a request that may write waits on SQLite's one write lock, and would hold a
+    lane while it waits.
 
-
-# For read-only point lookups only: a request that may write waits on SQLite's one write
-# lock, and would hold a lane while it waits.
-LookupTurn = Annotated[Turn, Depends(lookup_turn)]
+    Called by the endpoint, not declared as a dependency: a lane held across the endpoint
+    would be a generator dependency, and served on 2 cores that cost a lookup ~0.1 ms of its
+    ~1.1 (bench/HISTORY.md). The endpoint's dependencies are solved before its body runs, so
+    the caller is still checked before the lane is waited for: a lane never waits on a
+    token's check (with Entra sign-in, maybe a fetch of the issuer's keys), and a caller
+    refused never waits for a lane. The lane is given back when `read` returns."""
+    state = request.app.state
+    async with lookup_lane(state):
+        return await run_in_threadpool(read, Turn(state.engine), *args, **kwargs)

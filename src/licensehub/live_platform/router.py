@@ -12,9 +12,9 @@ from starlette.concurrency import run_in_threadpool
 
 from licensehub.auth.scope import Scoped
 from licensehub.kit.clock import Now
-from licensehub.kit.dependencies import Turn
+from licensehub.kit.dependencies import Turn, looked_up
 from licensehub.kit.errors import problem_responses
-from licensehub.kit.pool_turns import lookup_lane, pool_slot
+from licensehub.kit.pool_turns import pool_slot
 from licensehub.live_platform import queries
 from licensehub.live_platform.schemas import LicenseInfo
 
@@ -89,17 +89,13 @@ async def get_license_info(
     ] = 1,
 ) -> Response:
     since = months_before(now.date(), nrOfMonths)
-    engine = request.app.state.engine
     # A point lookup, in a lookup lane, but only for reading: a write may wait on SQLite's one
     # write lock (an import holds it for its whole transaction) and must not hold a lane
     # meanwhile. Each part runs in the thread pool, as a plain `def` endpoint would.
-    async with lookup_lane(request.app.state):
-        answer = await run_in_threadpool(
-            stored_answer, Turn(engine), scope, now, customer_guid, since
-        )
+    answer = await looked_up(request, stored_answer, scope, now, customer_guid, since)
     if answer is None:
         async with pool_slot(request.app.state):
             answer = await run_in_threadpool(
-                recorded_answer, Turn(engine), scope, now, customer_guid, since
+                recorded_answer, Turn(request.app.state.engine), scope, now, customer_guid, since
             )
     return answer

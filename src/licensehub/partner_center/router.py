@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 
 from licensehub.auth.scope import Scoped
-from licensehub.kit.dependencies import LedgerTurn, LookupTurn
+from licensehub.auth.tenant_scope import TenantScope
+from licensehub.kit.dependencies import LedgerTurn, Turn, looked_up
 from licensehub.kit.errors import NotFound
 from licensehub.kit.responses import json_response
 from licensehub.partner_center import licenses, queries, resources
@@ -58,7 +60,11 @@ def list_customers(
 
 
 @router.get("/v1/customers/{customer_id}", response_model=Customer, summary="One customer")
-def get_customer(scope: Scoped, turn: LookupTurn, customer_id: CustomerId) -> Response:
+async def get_customer(request: Request, scope: Scoped, customer_id: CustomerId) -> Response:
+    return await looked_up(request, customer_answer, scope, customer_id)
+
+
+def customer_answer(turn: Turn, scope: TenantScope, customer_id: uuid.UUID) -> Response:
     with turn.reading() as ledger:
         row = visible_customer(ledger, scope, customer_id)
     return json_response(resources.customer(row))
@@ -69,8 +75,14 @@ def get_customer(scope: Scoped, turn: LookupTurn, customer_id: CustomerId) -> Re
     response_model=Collection[SubscribedSku],
     summary="The customer's seats per product SKU",
 )
-def subscribed_skus(
-    scope: Scoped, turn: LookupTurn, customer_id: CustomerId, groups: LicenseGroups
+async def subscribed_skus(
+    request: Request, scope: Scoped, customer_id: CustomerId, groups: LicenseGroups
+) -> Response:
+    return await looked_up(request, subscribed_skus_answer, scope, customer_id, groups)
+
+
+def subscribed_skus_answer(
+    turn: Turn, scope: TenantScope, customer_id: uuid.UUID, groups: list[str]
 ) -> Response:
     with turn.reading() as ledger:
         skus = licenses.subscribed_skus(ledger, scope, customer_id, groups)
@@ -91,15 +103,28 @@ def subscribed_skus(
         }
     },
 )
-def user_licenses(
+async def user_licenses(
+    request: Request,
     scope: Scoped,
-    turn: LookupTurn,
     customer_id: CustomerId,
     user_id: Annotated[str, Path(description="The user's object id or userPrincipalName.")],
     groups: LicenseGroups,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     media_type = negotiate(accept)
+    return await looked_up(
+        request, user_licenses_answer, scope, customer_id, user_id, groups, media_type
+    )
+
+
+def user_licenses_answer(
+    turn: Turn,
+    scope: TenantScope,
+    customer_id: uuid.UUID,
+    user_id: str,
+    groups: list[str],
+    media_type: str,
+) -> Response:
     with turn.reading() as ledger:  # one statement: the licenses with their plans
         found = licenses.held_skus(ledger, scope, customer_id, user_id, groups)
     if not found:

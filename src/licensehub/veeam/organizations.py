@@ -4,6 +4,7 @@ licensed users. The licensing rules are in rules.py."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -13,7 +14,7 @@ from sqlalchemy import Connection, Row
 from licensehub.auth.scope import Scoped
 from licensehub.auth.tenant_scope import TenantScope
 from licensehub.kit.clock import Now
-from licensehub.kit.dependencies import LedgerTurn, LookupTurn
+from licensehub.kit.dependencies import LedgerTurn, Turn, looked_up
 from licensehub.kit.errors import NotFound
 from licensehub.veeam import queries
 from licensehub.veeam.errors import VeeamJSON, veeam_json
@@ -106,12 +107,17 @@ def get_organizations(
     response_model=RestOrganizationComposed,
     summary="One organization",
 )
-def get_organization(
+async def get_organization(
     request: Request,
     scope: Scoped,
-    turn: LookupTurn,
     organization_id: OrganizationId,
     extended_view: ExtendedView = True,
+) -> Response:
+    return await looked_up(request, organization_answer, request, scope, organization_id)
+
+
+def organization_answer(
+    turn: Turn, request: Request, scope: TenantScope, organization_id: uuid.UUID
 ) -> Response:
     with turn.reading() as ledger:
         row = find(ledger, scope, organization_id)
@@ -124,8 +130,14 @@ def get_organization(
     response_model=RESTOrganizationLicensingInformation,
     summary="How many licenses the organization's users consume, and how many are new",
 )
-def get_licensing_information(
-    scope: Scoped, turn: LookupTurn, now: Now, organization_id: OrganizationId
+async def get_licensing_information(
+    request: Request, scope: Scoped, now: Now, organization_id: OrganizationId
+) -> Response:
+    return await looked_up(request, licensing_answer, scope, organization_id, now)
+
+
+def licensing_answer(
+    turn: Turn, scope: TenantScope, organization_id: uuid.UUID, now: datetime
 ) -> Response:
     with turn.reading() as ledger:
         counts = queries.licensing_information(ledger, scope, organization_id, now)
