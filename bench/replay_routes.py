@@ -84,7 +84,8 @@ def captured() -> dict[str, list[Statement]]:
     return statements
 
 
-def replayed(request: Request, turn: Turn, size: int, *, snapshot: bool = False) -> Response:
+def replayed(turn: Turn, request: Request, size: int, *, snapshot: bool = False) -> Response:
+    """The turn first, as kit/dependencies.looked_up hands it to a lookup's read."""
     statements = captured()[real_request(request, size)]
     with turn.reading(snapshot=snapshot) as ledger:
         # Straight to the driver's cursor, as raw_runner sends them: a bound on what any
@@ -103,10 +104,6 @@ def replayed(request: Request, turn: Turn, size: int, *, snapshot: bool = False)
 # (kit/dependencies.looked_up).
 
 
-def replayed_in_lane(turn: Turn, request: Request, size: int) -> Response:
-    return replayed(request, turn, size)
-
-
 async def user_licenses(
     request: Request,
     scope: Scoped,
@@ -116,7 +113,7 @@ async def user_licenses(
     groups: LicenseGroups,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    return await looked_up(request, replayed_in_lane, request, size)
+    return await looked_up(request, replayed, request, size)
 
 
 async def subscribed_skus(
@@ -126,7 +123,7 @@ async def subscribed_skus(
     customer_id: CustomerId,
     groups: LicenseGroups,
 ) -> Response:
-    return await looked_up(request, replayed_in_lane, request, size)
+    return await looked_up(request, replayed, request, size)
 
 
 async def license_info(
@@ -137,7 +134,7 @@ async def license_info(
     customer_guid: CustomerGuid,
     nrOfMonths: Annotated[int, Query(ge=1, le=120)] = 1,
 ) -> Response:
-    return await looked_up(request, replayed_in_lane, request, size)
+    return await looked_up(request, replayed, request, size)
 
 
 async def licensing_information(
@@ -147,7 +144,7 @@ async def licensing_information(
     size: Size,
     organization_id: OrganizationId,
 ) -> Response:
-    return await looked_up(request, replayed_in_lane, request, size)
+    return await looked_up(request, replayed, request, size)
 
 
 def usage_analytics(
@@ -161,7 +158,7 @@ def usage_analytics(
     groupby: str | None = None,
     processedDateTime: str | None = None,
 ) -> Response:
-    return replayed(request, turn, size, snapshot=True)
+    return replayed(turn, request, size, snapshot=True)
 
 
 REPLAY_ENDPOINTS: dict[str, Endpoint] = {
