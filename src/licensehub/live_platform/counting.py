@@ -84,8 +84,8 @@ Counts = Select[int, int, int, int, int, int, int]
 
 
 def counts_of(service: ColumnElement[Any]) -> Counts:
-    """The one row of counts of the service whose id `service` is: a bound parameter, or a
-    scalar subquery of a statement that finds the service too (queries.READ)."""
+    """The one row of counts of the service whose id `service` is (a bound parameter, or a
+    scalar subquery of a statement that finds the service too)."""
     # The service's numbers, each with the user it is assigned to, if any.
     keyed = (
         select(

@@ -16,7 +16,6 @@ from sqlalchemy import (
     Subquery,
     bindparam,
     select,
-    true,
     update,
 )
 
@@ -30,7 +29,7 @@ from licensehub.ledger.tables import (
     voice_services,
 )
 from licensehub.ledger.upsert import upsert
-from licensehub.live_platform.counting import SERVICE, counts_in, counts_of, current_counts
+from licensehub.live_platform.counting import SERVICE, current_counts
 from licensehub.live_platform.resources import LICENSE_INFO_JSON, license_info_text
 from licensehub.live_platform.rules import FACTOR_NAMES, Factors, LicenseCounts, effective_factors
 
@@ -138,13 +137,6 @@ def today_record(connection: Connection, service_row: Row[Any], now: datetime) -
     return day_record(service_row, now.date(), counts, effective, service_row.last_update)
 
 
-def counted_record(read_row: Row[Any], now: datetime) -> dict[str, Any]:
-    """today_record() of a row of read(), which holds the service's counts already."""
-    effective = factors(read_row)
-    counts = counts_in(read_row, effective)
-    return day_record(read_row, now.date(), counts, effective, read_row.last_update)
-
-
 RECORD = select(voice_license_info_days).where(
     voice_license_info_days.c.service_id == SERVICE,
     voice_license_info_days.c.day == DAY,
@@ -169,10 +161,23 @@ def save_record(connection: Connection, record: dict[str, Any]) -> None:
     upsert(connection, voice_license_info_days, record, key=("service_id", "day"))
 
 
+MARK = update(voice_services).where(voice_services.c.id == SERVICE).values(record_current_on=DAY)
+
+
+def mark_current(connection: Connection, record: dict[str, Any]) -> None:
+    """The service's record of this day holds its current inputs, as the ledger now does: a
+    read of that day sends it without counting (read()). Whatever changes an input next
+    clears the mark (migration 0010's triggers), so call this only in the transaction that
+    counted the record, after the inputs' last write."""
+    connection.execute(MARK, {"service": record["service_id"], "day": record["day"]})
+
+
 def record_today(connection: Connection, service_row: Row[Any], now: datetime) -> None:
     """Today's record, (re)written from the current inputs. Days before today are never
     written again: once a day is over, its record is frozen."""
-    save_record(connection, today_record(connection, service_row, now))
+    record = today_record(connection, service_row, now)
+    save_record(connection, record)
+    mark_current(connection, record)
 
 
 def newest_first(service: ColumnElement[Any]) -> Subquery:
@@ -195,31 +200,27 @@ def history(connection: Connection, service_id: int, since: date) -> str | None:
     return connection.execute(HISTORY, {"service": service_id, "since": since}).scalar()
 
 
-# A GET's one statement (on PostgreSQL each is a round trip): the service with its settings,
-# as service_statement() finds it, its counts (counting.counts_of), today's stored body, if
-# any, and the bodies from SINCE on, joined as history() joins them.
+# A GET's one statement (on PostgreSQL each is a round trip): the service, as
+# service_statement() finds it, the day its record was counted for, and the bodies from SINCE
+# on, joined as history() joins them.
 @cache
 def read_statement(kind: str) -> Select[Any]:
-    service = service_statement(kind, lock=False).cte("service")
-    service_id = select(service.c.id).scalar_subquery()
-    counts = counts_of(service_id).subquery("counts")
-    records = voice_license_info_days.c
-    stored_today = select(records.body).where(records.service_id == service_id, records.day == DAY)
-    bodies = select(joined(newest_first(service_id)))
-    return select(
-        service,
-        counts,
-        stored_today.scalar_subquery().label("stored_today"),
-        bodies.scalar_subquery().label("bodies"),
-    ).select_from(service.join(counts, true()))
+    service = (
+        select(voice_services.c.id, voice_services.c.record_current_on)
+        .where(
+            voice_services.c.ump_customer_guid == GUID,
+            one_tenant_restriction(kind, voice_services.c.tenant_id),
+        )
+        .cte("service")
+    )
+    bodies = select(joined(newest_first(service.c.id))).scalar_subquery()
+    return select(service.c.record_current_on, bodies.label("bodies"))
 
 
-def read(
-    connection: Connection, scope: TenantScope, guid: uuid.UUID, now: datetime, since: date
-) -> Row[Any]:
+def read(connection: Connection, scope: TenantScope, guid: uuid.UUID, since: date) -> Row[Any]:
     """The service's row of read_statement(), if the principal may see the service; else
     the same 404 as for no service."""
-    values = scope.values(guid=guid, day=now.date(), since=since)
+    values = scope.values(guid=guid, since=since)
     row = connection.execute(read_statement(scope.principal.kind), values).first()
     if row is None:
         raise NotFound(f"No service with umpCustomerGuid {guid}.")

@@ -2,7 +2,7 @@
 JSON text licenseinfo answers (voice_license_info_days.body): a month of them is read on every
 request, and a dict per record, a model, or the database writing them on each read cost more
 than the rest of the request (bench/HISTORY.md). license_info() writes a record's body as it
-is written, and today's as the current inputs make it, to compare with the stored one;
+is written, for the record's writers (queries.day_record);
 LICENSE_INFO_JSON writes the same in SQL, for records written in bulk (the migration that
 added the column, the bench's ledger). schemas.LicenseInfo stays the route's
 `response_model`; tests/live_platform/test_license_info_body.py holds the bodies to the

@@ -45,14 +45,14 @@ def answer(bodies: str | None) -> Response:
 def stored_answer(
     turn: Turn, scope: Scoped, now: datetime, guid: uuid.UUID, since: date
 ) -> Response | None:
-    """The answer when today's record is stored and still holds, as on most requests; None
-    when the day is new or an input changed outside the API. One statement reads all it
-    needs (queries.read)."""
+    """The answer when today's record is stored and was counted from the inputs as they
+    are, as on most requests; None when the day is new or an input changed since. One
+    statement reads all it needs (queries.read), and counts nothing: the ledger's triggers
+    clear the service's mark whenever an input changes (migration 0010)."""
     with turn.reading() as ledger:
-        read = queries.read(ledger, scope, guid, now, since)
-    # Every column of the record is in its body: the body as stored is the record. The read
-    # saw one snapshot, so the bodies it joined hold this one.
-    if read.stored_today != queries.counted_record(read, now)["body"]:
+        read = queries.read(ledger, scope, guid, since)
+    # The read saw one snapshot: the bodies it joined are those the mark speaks for.
+    if read.record_current_on != now.date():
         return None
     return answer(read.bodies)
 
@@ -60,16 +60,18 @@ def stored_answer(
 def recorded_answer(
     turn: Turn, scope: Scoped, now: datetime, guid: uuid.UUID, since: date
 ) -> Response:
-    """Today's record computed and checked again once no other writer can change the
-    service, then the answer: SQLite's write transaction holds the database's lock from its
-    BEGIN, PostgreSQL's locks the service's row only when it is read for update. A writer
-    that recorded newer inputs meanwhile is then not overwritten, and of two requests that
-    both found the record stale, one writes."""
+    """Today's record counted once no other writer can change the service, written if the
+    ledger does not hold it as it is, and marked current; then the answer. SQLite's write
+    transaction holds the database's lock from its BEGIN, PostgreSQL's locks the service's
+    row only when it is read for update (and every writer of an input updates that row, by
+    trigger if not by hand). A writer that recorded newer inputs meanwhile is then not
+    overwritten, and of two requests that both found the record stale, one writes."""
     with turn.writing() as ledger:
         service = queries.visible_service(ledger, scope, guid, lock=True)
         record = queries.today_record(ledger, service, now)
         if not queries.is_recorded(ledger, record):
             queries.save_record(ledger, record)
+        queries.mark_current(ledger, record)
         bodies = queries.history(ledger, service.id, since)
     return answer(bodies)
 

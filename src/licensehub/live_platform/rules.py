@@ -5,6 +5,11 @@ A user counts once, in the first category that applies — Direct Routing, Opera
 LifeCycle Management template, user interface — so the categories add up. A category whose
 license factor is off still claims its users and is still reported; it only drops out of
 currentlyLicensed. Direct Routing and Operator Connect always count.
+
+Today's record, once counted, is read without counting again until an input changes
+(voice_services.record_current_on): a release that changes these rules, or how a record's
+body is written (resources.py), clears every service's mark in a migration, so that each is
+counted again at its next read.
 """
 
 from __future__ import annotations

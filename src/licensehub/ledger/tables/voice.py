@@ -44,6 +44,10 @@ voice_services = Table(
     Column("created_at", UtcDateTime, nullable=False, default=utcnow),
     # When an input of the license numbers last changed.
     Column("last_update", UtcDateTime),
+    # The day whose license-info record was counted from the service's current inputs; the
+    # ledger's triggers clear it whenever one of them changes (migration 0010), so a read
+    # that finds today here sends the stored records without counting them again.
+    Column("record_current_on", Date),
     CheckConstraint("kind IN ('OperatorConnect', 'DirectRouting')", name="kind"),
     CheckConstraint("acquired_licenses >= 0", name="acquired_not_negative"),
 )
