@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
 
 from licensehub.ledger.migrate import downgrade, upgrade
 from licensehub.ledger.tables import (
@@ -44,24 +44,11 @@ def mark(engine: Engine) -> date | None:
         ).scalar_one()
 
 
-def first_number(connection: Connection, service: int) -> int:
+def first_row(connection: Connection, table: Table, service: int) -> int:
+    """The id of the service's first number or monitored user."""
     return int(
         connection.execute(
-            select(voice_phone_numbers.c.id)
-            .where(voice_phone_numbers.c.service_id == service)
-            .order_by(voice_phone_numbers.c.id)
-            .limit(1)
-        ).scalar_one()
-    )
-
-
-def first_monitored(connection: Connection, service: int) -> int:
-    return int(
-        connection.execute(
-            select(voice_monitored_users.c.id)
-            .where(voice_monitored_users.c.service_id == service)
-            .order_by(voice_monitored_users.c.id)
-            .limit(1)
+            select(table.c.id).where(table.c.service_id == service).order_by(table.c.id).limit(1)
         ).scalar_one()
     )
 
@@ -92,26 +79,26 @@ def add_number(connection: Connection, service: int) -> None:
 def reassign_number(connection: Connection, service: int) -> None:
     connection.execute(
         update(voice_phone_numbers)
-        .where(voice_phone_numbers.c.id == first_number(connection, service))
+        .where(voice_phone_numbers.c.id == first_row(connection, voice_phone_numbers, service))
         .values(assignment_status="Unassigned", target_type=None, target_id=None, user_id=None)
     )
 
 
 def remove_number(connection: Connection, service: int) -> None:
-    number = first_number(connection, service)
+    number = first_row(connection, voice_phone_numbers, service)
     connection.execute(delete(voice_phone_numbers).where(voice_phone_numbers.c.id == number))
 
 
 def change_template(connection: Connection, service: int) -> None:
     connection.execute(
         update(voice_monitored_users)
-        .where(voice_monitored_users.c.id == first_monitored(connection, service))
+        .where(voice_monitored_users.c.id == first_row(connection, voice_monitored_users, service))
         .values(lifecycle_template="Another template")
     )
 
 
 def stop_monitoring(connection: Connection, service: int) -> None:
-    monitored = first_monitored(connection, service)
+    monitored = first_row(connection, voice_monitored_users, service)
     connection.execute(delete(voice_monitored_users).where(voice_monitored_users.c.id == monitored))
 
 
