@@ -29,7 +29,7 @@ from bench.endpoint_paths import (
     USAGE_ANALYTICS,
     USER_LICENSES,
 )
-from bench.replay_routes import REPLAY_ENDPOINTS, Endpoint, replay_path
+from bench.replay_routes import CORE_MARK, REPLAY_ENDPOINTS, Endpoint, replay_path
 from licensehub.app import create_app
 from licensehub.auth.scope import Scoped
 from licensehub.kit.dependencies import Turn, looked_up
@@ -56,6 +56,9 @@ FLOOR_PATHS = {
     for real, constant in CONSTANT_PATHS.items()
 }
 REPLAY_PATHS = {real: replay_path(real, prefix) for real, prefix in VENDOR_PREFIXES.items()}
+CORE_REPLAY_PATHS = {
+    real: replay_path(real, prefix, CORE_MARK) for real, prefix in VENDOR_PREFIXES.items()
+}
 
 
 def constant(scope: Scoped, size: Size) -> Response:
@@ -94,6 +97,7 @@ def create_bench_app(settings: Settings | None = None) -> FastAPI:
         place_before(app, real_path, FLOOR_PATHS[real_path], floor)
     for real_path, replay in REPLAY_PATHS.items():
         place_before(app, real_path, replay, REPLAY_ENDPOINTS[real_path])
+        place_before(app, real_path, CORE_REPLAY_PATHS[real_path], REPLAY_ENDPOINTS[real_path])
     return app
 
 

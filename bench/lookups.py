@@ -7,7 +7,8 @@ before its first query; and the lookup's own SQL, captured from the app and time
 bare driver, which with the floor bounds what any lookup sending it could reach at one
 connection (`best_possible_ratio`); and the replay route, the lookup's own parameters and SQL
 with nothing of licensehub's in between (replay_routes.py): what any implementation of the
-lookup on this stack could reach, measured under the same load."""
+lookup on this stack could reach, measured under the same load; and the Core replay, the same
+statements through SQLAlchemy's execution, as licensehub must send them."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from bench.constant_app import CONSTANT_PATHS, FLOOR_PATHS, VENDOR_PREFIXES
 from bench.data import UsageData, partner_token
 from bench.endpoint_paths import LICENSE_INFO, LICENSING_INFORMATION, SUBSCRIBED_SKUS, USER_LICENSES
 from bench.lookup_data import LookupData, lookup_data
-from bench.replay_routes import REPLAY_FILE, replay_of, write_replays
+from bench.replay_routes import CORE_MARK, REPLAY_FILE, replay_of, write_replays
 from bench.report import Figure, Report
 from bench.scale import Scale
 from bench.server import serving
@@ -40,7 +41,7 @@ from licensehub.ledger.tables import backup_organizations, tenants, users, voice
 TARGET = 0.6  # lookups per second at least 0.6x the constant body's
 SAMPLE = 1000  # different ids per lookup, so that no one row stays hot
 SQL_REPEATS = 9
-# Each load's seconds are split into rounds, and the lookup, its baseline, floor and replay
+# Each load's seconds are split into rounds, and the lookup, its baseline, floor and replays
 # take turns in every round: a figure is the ratio of their median rounds. One after another,
 # 15 s each, a slow spell of the shared machine landed on one of them and moved the ratio.
 ROUNDS = 5
@@ -171,12 +172,16 @@ def point_lookups(report: Report, store: str, scale: Scale) -> None:
             constant = CONSTANT_PATHS[lookup.template].format(size=size)
             floor = FLOOR_PATHS[lookup.template].format(size=size, guid=data.tenant_ids[0])
             prefix = VENDOR_PREFIXES[lookup.template]
-            replays = [replay_of(path, prefix, size) for path in sql[lookup.name].captured]
+            real = sql[lookup.name].captured
+            replays = [replay_of(path, prefix, size) for path in real]
+            core_replays = [replay_of(path, prefix, size, CORE_MARK) for path in real]
             for connections in scale.connections:
-                ours, theirs, floors, replayed = server.turn_about(
-                    [lookup.paths, [constant], [floor], replays], connections, scale.load_seconds
+                ours, theirs, floors, replayed, core_replayed = server.turn_about(
+                    [lookup.paths, [constant], [floor], replays, core_replays],
+                    connections,
+                    scale.load_seconds,
                 )
-                loads = Loads(ours, theirs, floors, replayed, size, sql[lookup.name])
+                loads = Loads(ours, theirs, floors, replayed, core_replayed, size, sql[lookup.name])
                 report.add(figure(store, lookup, connections, loads, data, made))
     finally:
         server.close()
@@ -188,6 +193,7 @@ class Loads:
     theirs: LoadResult  # the constant body: the baseline
     floor: LoadResult  # the constant body after SELECT 1 in a read transaction
     replay: LoadResult  # the constant body after the lookup's own SQL, with its parameters
+    core_replay: LoadResult  # the same, its SQL sent through SQLAlchemy's execution
     body_bytes: int  # of the lookup's answers on average, and so of the constant body
     sql: OwnSql
 
@@ -233,6 +239,7 @@ def figure(
     store: str, lookup: Lookup, connections: int, loads: Loads, data: UsageData, made: LookupData
 ) -> Figure:
     ours, theirs, floor, replay = loads.ours, loads.theirs, loads.floor, loads.replay
+    core_replay = loads.core_replay
     best = loads.sql.best_possible(floor.per_second) if connections == 1 else None
     return Figure(
         figure=f"lookups: {lookup.name}, {connections} connections",
@@ -273,13 +280,19 @@ def figure(
             else None,
             "replay_p50_ms": replay.p50_ms,
             "replay_errors": replay.errors if replay.failed else None,
+            "core_replay_per_second": round(core_replay.per_second, 1),
+            "core_replay_vs_baseline": round(core_replay.per_second / theirs.per_second, 3)
+            if theirs.per_second
+            else None,
+            "core_replay_p50_ms": core_replay.p50_ms,
+            "core_replay_errors": core_replay.errors if core_replay.failed else None,
             "tenants": data.tenants,
             "users": made.users,
             "voice_services": made.voice_services,
             "organizations": made.organizations,
             "ledger_made_seconds": made.made_seconds,
             "run": f"wrk -t {min(connections, 2)} -c {connections} -d {round(ours.seconds)}s "
-            "in rounds, turn about with the baseline, floor and replay, the median round of "
+            "in rounds, turn about with the baseline, floor and both replays, the median round of "
             "each; random ids; one uvicorn process as `licensehub serve` runs it "
             "(bench.constant_app: the product's app plus the constant routes); 2 cores shared",
         },

@@ -9,6 +9,13 @@ the endpoint could, on this stack (FastAPI, uvicorn, a SQLAlchemy connection and
 transaction), with these parameters and these statements; the gap between it and the
 endpoint is licensehub's.
 
+Each lookup has a second replay route, the Core replay (`/bench-replay-core/{size}`): the same
+statements sent through SQLAlchemy's Connection.exec_driver_sql rather than the bare cursor.
+That is what SQLAlchemy's execution (its execution context, cursor result and events) costs
+the endpoint's statements, without compiling them or processing their parameters and rows,
+which licensehub's Core statements also pay: the gap between the two replays is the
+execution's, the gap between the Core replay and the endpoint the rest of licensehub's.
+
 A replay route's path is the real one with `/bench-replay/{size}` after the vendor's prefix
 (so that the prefix's middleware applies), and its statements are those the real request sent:
 a pickle file named by LICENSEHUB_BENCH_REPLAY, {real path and query: [Statement, ...]},
@@ -45,26 +52,31 @@ from licensehub.veeam.organizations import OrganizationId
 
 REPLAY_FILE = "LICENSEHUB_BENCH_REPLAY"
 MARK = "/bench-replay/{size}"
+CORE_MARK = "/bench-replay-core/{size}"
 
 
 # A route's function, plain or async.
 Endpoint = Callable[..., Response | Awaitable[Response]]
 
 
-def replay_path(real: str, vendor_prefix: str) -> str:
-    return f"{vendor_prefix}{MARK}{real.removeprefix(vendor_prefix)}"
+def replay_path(real: str, vendor_prefix: str, mark: str = MARK) -> str:
+    return f"{vendor_prefix}{mark}{real.removeprefix(vendor_prefix)}"
 
 
-def replay_of(real: str, vendor_prefix: str, size: int) -> str:
-    """The replay request for a real request (a path with its query)."""
-    return replay_path(real, vendor_prefix).replace("{size}", str(size), 1)
+def replay_of(real: str, vendor_prefix: str, size: int, mark: str = MARK) -> str:
+    """The replay request (or with CORE_MARK the Core replay's) for a real request (a path
+    with its query)."""
+    return replay_path(real, vendor_prefix, mark).replace("{size}", str(size), 1)
 
 
-def real_request(request: Request, size: int) -> str:
+def real_request(request: Request, size: int) -> tuple[str, bool]:
     """The real request's path and query as the bench sent them (not percent-decoded), as
-    they key the captured statements."""
-    real = request.scope["raw_path"].decode("ascii").replace(MARK.format(size=size), "", 1)
-    return f"{real}?{request.url.query}" if request.url.query else real
+    they key the captured statements, and whether the Core replay was asked for."""
+    raw = request.scope["raw_path"].decode("ascii")
+    core = CORE_MARK.format(size=size)
+    through_core = core in raw
+    real = raw.replace(core if through_core else MARK.format(size=size), "", 1)
+    return (f"{real}?{request.url.query}" if request.url.query else real), through_core
 
 
 def write_replays(path: FilePath, captured: Sequence[dict[str, list[Statement]]]) -> None:
@@ -86,8 +98,13 @@ def captured() -> dict[str, list[Statement]]:
 
 def replayed(turn: Turn, request: Request, size: int, *, snapshot: bool = False) -> Response:
     """The turn first, as kit/dependencies.looked_up hands it to a lookup's read."""
-    statements = captured()[real_request(request, size)]
+    real, through_core = real_request(request, size)
+    statements = captured()[real]
     with turn.reading(snapshot=snapshot) as ledger:
+        if through_core:
+            for statement in statements:
+                ledger.exec_driver_sql(statement.sql, statement.parameters).fetchall()
+            return Response(constant_body(size), media_type="application/json")
         # Straight to the driver's cursor, as raw_runner sends them: a bound on what any
         # implementation could send them at must not pay SQLAlchemy's execution on the way.
         cursor = ledger.connection.dbapi_connection.cursor()  # type: ignore[union-attr]

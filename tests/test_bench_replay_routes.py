@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bench.constant_app import REPLAY_PATHS, create_bench_app
+from bench.constant_app import CORE_REPLAY_PATHS, REPLAY_PATHS, create_bench_app
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
@@ -30,11 +30,14 @@ def signature(dependant: Dependant) -> dict[str, list[str]]:
     return {kind: sorted(set(names)) for kind, names in found.items()}
 
 
+@pytest.mark.parametrize("replays", [REPLAY_PATHS, CORE_REPLAY_PATHS], ids=["raw", "core"])
 @pytest.mark.parametrize("real_path", sorted(REPLAY_PATHS))
-def test_a_replay_route_takes_its_endpoints_parameters(tmp_path: Path, real_path: str) -> None:
+def test_a_replay_route_takes_its_endpoints_parameters(
+    tmp_path: Path, real_path: str, replays: dict[str, str]
+) -> None:
     app = create_bench_app(Settings(database_url=f"sqlite:///{tmp_path}/x.db", data_dir=tmp_path))
     served = {r.path: r for r in app.router.routes if isinstance(r, APIRoute)}
-    real, replay = served[real_path], served[REPLAY_PATHS[real_path]]
+    real, replay = served[real_path], served[replays[real_path]]
     wanted = signature(real.dependant)
     got = signature(replay.dependant)
     got["path"].remove("size")
