@@ -60,7 +60,7 @@ def test_no_point_lookup_lists_a_partners_tenants(demo_engine: Engine) -> None:
         "customer": customer_statement("partner"),
         "user licenses by object id": held_statement("partner", True),
         "user licenses by name": held_statement("partner", False),
-        "voice service": service_statement("partner", False),
+        "voice service": service_statement("partner"),
         "Veeam organization": organization_statement("partner"),
     }
     with demo_engine.connect() as connection:

@@ -11,10 +11,11 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
 
 from licensehub.ledger.migrate import downgrade, upgrade
 from licensehub.ledger.tables import (
+    partners,
     tenants,
     users,
     voice_license_factors,
@@ -30,6 +31,9 @@ from tests.live_platform.seed_service import (
     service_id,
     set_factors,
 )
+
+# The seed service's totalMonitoredUsers, as the licenseinfo page's example has it.
+PAGE_MONITORED_USERS = 20
 
 # A change to the ledger, made in one transaction: the connection and the seed service's id.
 Change = Callable[[Connection, int], object]
@@ -129,14 +133,39 @@ def acquired(connection: Connection, service: int) -> None:
     )
 
 
+def another_partner(connection: Connection, service: int) -> int:
+    """A partner the service's tenant does not belong to, with its global settings all off."""
+    other = connection.execute(
+        select(partners.c.id).where(partners.c.id != partner_of(connection, service)).limit(1)
+    ).scalar_one()
+    settings = voice_license_factors.c.partner_id == other
+    connection.execute(delete(voice_license_factors).where(settings))
+    connection.execute(
+        insert(voice_license_factors).values(
+            partner_id=other, by_template=False, by_user_interface=False, service_numbers=False
+        )
+    )
+    return int(other)
+
+
 def tenant_moved(connection: Connection, service: int) -> None:
-    """The same partner written again: a move to another one clears the mark the same way,
-    and the service stays visible to the operator's scope either way."""
+    """To another partner (the operator's scope still sees the service), whose settings are
+    the service's now."""
+    other = another_partner(connection, service)
     tenant = select(voice_services.c.tenant_id).where(voice_services.c.id == service)
     connection.execute(
-        update(tenants)
-        .where(tenants.c.id == tenant.scalar_subquery())
-        .values(partner_id=partner_of(connection, service))
+        update(tenants).where(tenants.c.id == tenant.scalar_subquery()).values(partner_id=other)
+    )
+
+
+def own_settings_off(connection: Connection, service: int) -> None:
+    connection.execute(
+        delete(voice_license_factors).where(voice_license_factors.c.service_id == service)
+    )
+    connection.execute(
+        insert(voice_license_factors).values(
+            service_id=service, by_template=False, by_user_interface=False, service_numbers=False
+        )
     )
 
 
@@ -165,7 +194,7 @@ INPUT_CHANGES: dict[str, Change] = {
     "partner's factors changed": partner_setting_changed,
     "partner's factors removed": partner_setting_removed,
     "licenses acquired": acquired,
-    "tenant's partner written": tenant_moved,
+    "tenant moved to another partner": tenant_moved,
     "today's record edited": record_edited,
     "today's record removed": record_removed,
 }
@@ -243,6 +272,86 @@ def test_a_writer_of_an_input_holds_back_the_read_that_counts(
             assert not finished, "the read counted while a writer of the service's users wrote"
         answer = pending.result(timeout=30)[0]
     assert answer["managedUsersUserInterface"] == before
+
+
+@pytest.mark.parametrize("settings", [own_settings_off, tenant_moved])
+def test_a_read_that_waited_for_a_writer_of_settings_counts_with_its_settings(
+    api: TestClient, demo_engine: Engine, settings: Change
+) -> None:
+    """A read that counts waits for a writer of the service's factor settings or of its
+    tenant's partner, then reads the settings that writer committed. On PostgreSQL a
+    statement that waits for a row's lock sees that row as the writer left it but the rows
+    it joined as they were before: the service is locked by a statement of its own and read
+    by the next (queries.service)."""
+    records(api)
+    add_interface_user(demo_engine)  # the mark is cleared
+    sid = service_id(demo_engine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with demo_engine.connect() as writer, writer.begin():
+            settings(writer, sid)
+            pending = pool.submit(records, api)
+            finished, _ = wait([pending], timeout=0.5)
+            assert not finished, "the read counted while a writer of the settings wrote"
+        served = pending.result(timeout=30)
+    assert served[0]["LicenseFactors"] == dict.fromkeys(served[0]["LicenseFactors"], False)
+    assert mark(demo_engine) == Clock().moment.date()
+    assert served == counted_again(api, demo_engine)
+
+
+def test_a_tenant_moving_to_a_partner_whose_settings_change_leaves_no_stale_mark(
+    api: TestClient, demo_engine: Engine
+) -> None:
+    """One writer changes a partner's global settings while another moves a tenant to that
+    partner and a read counts the tenant's service: whatever order they end in, the next
+    read answers what counting afresh does. Global settings clear every service's mark, so
+    the settings' writer holds every service's row (on PostgreSQL) and no snapshot decides
+    which services were the partner's."""
+    records(api)
+    sid = service_id(demo_engine)
+    with demo_engine.begin() as connection:
+        other = another_partner(connection, sid)
+        tenant = connection.execute(
+            select(voice_services.c.tenant_id).where(voice_services.c.id == sid)
+        ).scalar_one()
+        connection.execute(
+            update(voice_license_factors)
+            .where(voice_license_factors.c.partner_id == other)
+            .values(by_template=True, by_user_interface=True, service_numbers=True)
+        )
+
+    def move() -> None:
+        with demo_engine.begin() as mover:
+            mover.execute(update(tenants).where(tenants.c.id == tenant).values(partner_id=other))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        with demo_engine.connect() as writer, writer.begin():
+            writer.execute(
+                update(voice_license_factors)
+                .where(voice_license_factors.c.partner_id == other)
+                .values(by_template=False, by_user_interface=False, service_numbers=False)
+            )
+            moving = pool.submit(move)
+            wait([moving], timeout=0.3)
+            reading = pool.submit(records, api)
+            wait([reading], timeout=0.3)
+        moving.result(timeout=30)
+        reading.result(timeout=30)
+    assert records(api) == counted_again(api, demo_engine)
+    assert records(api)[0]["LicenseFactors"] == dict.fromkeys(
+        records(api)[0]["LicenseFactors"], False
+    )
+
+
+def test_a_truncated_table_clears_every_mark(api: TestClient, demo_engine: Engine) -> None:
+    if demo_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE (its DELETE without WHERE fires the triggers)")
+    records(api)
+    with demo_engine.begin() as connection:
+        connection.execute(text("TRUNCATE voice_monitored_users"))
+    assert mark(demo_engine) is None
+    served = records(api)
+    assert served[0]["totalMonitoredUsers"] < PAGE_MONITORED_USERS
+    assert served == counted_again(api, demo_engine)
 
 
 def test_the_marks_triggers_come_back_with_their_migration(

@@ -59,32 +59,52 @@ SERVICE_WITH_SETTINGS = (
 # The statements of a GET are built once: the service and the day are bound parameters and
 # the scope is one_tenant_restriction()'s, so that one statement per kind of principal serves
 # every request without being built and keyed again (bench/HISTORY.md).
-@cache
-def service_statement(kind: str, lock: bool) -> Select[Any]:
-    query = SERVICE_WITH_SETTINGS.where(
+def visible_by_guid(kind: str) -> tuple[ColumnElement[bool], ...]:
+    return (
         voice_services.c.ump_customer_guid == GUID,
         one_tenant_restriction(kind, voice_services.c.tenant_id),
     )
-    if lock:
-        # PostgreSQL locks the service's row until the transaction ends, as every write to
-        # the service's inputs does (touched). SQLite has no row locks and compiles this away:
-        # there the write transaction holds the database's write lock from its BEGIN.
-        query = query.with_for_update(of=voice_services)
-    return query
+
+
+@cache
+def service_statement(kind: str) -> Select[Any]:
+    return SERVICE_WITH_SETTINGS.where(*visible_by_guid(kind))
+
+
+# PostgreSQL locks the service's row until the transaction ends, as every write to the
+# service's inputs does (touched(), or migration 0010's triggers). SQLite has no row locks
+# and compiles this away: there the write transaction holds the database's write lock from
+# its BEGIN.
+@cache
+def lock_statement(kind: str) -> Select[Any]:
+    return select(voice_services.c.id).where(*visible_by_guid(kind)).with_for_update()
+
+
+SERVICE_BY_ID = SERVICE_WITH_SETTINGS.where(voice_services.c.id == SERVICE)
 
 
 def service(
     connection: Connection, scope: TenantScope, guid: uuid.UUID, *, lock: bool = False
 ) -> Row[Any] | None:
-    statement = service_statement(scope.principal.kind, lock)
-    return connection.execute(statement, scope.values(guid=guid)).first()
+    values = scope.values(guid=guid)
+    if not lock:
+        return connection.execute(service_statement(scope.principal.kind), values).first()
+    locked = connection.execute(lock_statement(scope.principal.kind), values).scalar()
+    if locked is None:
+        return None
+    # Read once the lock is held, in a statement of its own: on PostgreSQL, a statement that
+    # waited for the lock sees the service's row as the writer left it, but the rows it
+    # joined (the tenant's partner, the factor settings) as they were before the wait. A
+    # new statement sees everything the writer committed.
+    return connection.execute(SERVICE_BY_ID, {"service": locked}).one()
 
 
 def visible_service(
     connection: Connection, scope: TenantScope, guid: uuid.UUID, *, lock: bool = False
 ) -> Row[Any]:
     """The service, if the principal may see it; else the same 404 as for no service.
-    With lock, no other transaction writes the service until this one ends."""
+    With lock, no other transaction writes the service until this one ends, and the row is
+    read after the lock is held."""
     row = service(connection, scope, guid, lock=lock)
     if row is None:
         raise NotFound(f"No service with umpCustomerGuid {guid}.")
@@ -168,7 +188,9 @@ def mark_current(connection: Connection, record: dict[str, Any]) -> None:
     """The service's record of this day holds its current inputs, as the ledger now does: a
     read of that day sends it without counting (read()). Whatever changes an input next
     clears the mark (migration 0010's triggers), so call this only in the transaction that
-    counted the record, after the inputs' last write."""
+    counted the record, after the inputs' last write, with the service's row locked before
+    the inputs were read (visible_service(lock=True), or an UPDATE of it as in touched()):
+    then no other writer of an input can commit in between."""
     connection.execute(MARK, {"service": record["service_id"], "day": record["day"]})
 
 
@@ -201,16 +223,13 @@ def history(connection: Connection, service_id: int, since: date) -> str | None:
 
 
 # A GET's one statement (on PostgreSQL each is a round trip): the service, as
-# service_statement() finds it, the day its record was counted for, and the bodies from SINCE
-# on, joined as history() joins them.
+# service_statement() finds it (without its settings), the day its record was counted for,
+# and the bodies from SINCE on, joined as history() joins them.
 @cache
 def read_statement(kind: str) -> Select[Any]:
     service = (
         select(voice_services.c.id, voice_services.c.record_current_on)
-        .where(
-            voice_services.c.ump_customer_guid == GUID,
-            one_tenant_restriction(kind, voice_services.c.tenant_id),
-        )
+        .where(*visible_by_guid(kind))
         .cte("service")
     )
     bodies = select(joined(newest_first(service.c.id))).scalar_subquery()
@@ -249,7 +268,7 @@ def touched(connection: Connection, service_id: int, now: datetime) -> Row[Any]:
     connection.execute(
         update(voice_services).where(voice_services.c.id == service_id).values(last_update=now)
     )
-    row = connection.execute(SERVICE_WITH_SETTINGS.where(voice_services.c.id == service_id)).one()
+    row = connection.execute(SERVICE_BY_ID, {"service": service_id}).one()
     if row.ump_customer_guid is not None:
         record_today(connection, row, now)
     return row

@@ -13,13 +13,29 @@ users, its own or its partner's license factors, its own columns the record show
 partner its tenant belongs to, or its records themselves. A mark may be missing (a read then
 counts and writes the record as before), never stale.
 
-On PostgreSQL the numbers', users' and records' triggers run once per statement (an import
-writes thousands of rows), and update the services' rows even when their mark is already
-cleared: that takes the rows' locks, so a read that counts a service (which locks its row)
-waits for a writer of its inputs to commit, and sees what it wrote.
+A partner's global settings apply to all its tenants' services, and clear every mark: they
+change rarely, and which services are the partner's is itself an input (a tenant may be
+moving to it meanwhile).
 
-On SQLite, a later batch_alter_table that recreates one of these tables drops its triggers:
-such a migration must create them again (create_triggers below).
+On PostgreSQL the numbers', users' and records' triggers run once per statement, and lock
+the services' rows (FOR NO KEY UPDATE, in id order) even when their mark is cleared
+already, then clear the marks still set: a read that counts a service locks its row first
+(queries.visible_service), so it waits for any writer of the service's inputs to commit, and
+then reads what that writer committed. Locking a row writes no new version of it, so an
+import that writes a service's numbers one statement at a time does not pile up versions
+of the service's row. TRUNCATE, which fires no row or delete trigger, clears every mark.
+
+Outside what triggers can see: on SQLite, INSERT OR REPLACE fires no delete trigger for the
+row it replaces (unless the connection sets recursive_triggers), and a load with triggers
+disabled (pg_restore --disable-triggers, session_replication_role = replica) changes inputs
+unseen: after either, clear the marks (UPDATE voice_services SET record_current_on = NULL).
+A writer of records that does not lock the service first (a statement of an operator's)
+can deadlock with a read that counts: PostgreSQL then aborts one of the two.
+
+On SQLite, a later batch_alter_table that recreates one of these tables drops its triggers,
+and one that recreates tenants or voice_services fails while any of these triggers, whose
+bodies name them, exists: such a migration drops them first and creates them again after
+(drop_triggers and create_triggers below).
 """
 
 from collections.abc import Sequence
@@ -40,10 +56,16 @@ SHOWN = "tenant_id, ump_customer_guid, acquired_licenses, last_update"
 
 
 def of_setting(row: str) -> str:
-    """The services a license-factor setting applies to: its own, or its partner's."""
+    """The services whose marks a license-factor setting's change clears: its own, or every
+    one for a partner's global setting."""
+    return f"{row}.partner_id IS NOT NULL OR id = {row}.service_id"
+
+
+def locked_clear(services: str) -> str:
+    """PostgreSQL: lock the services' rows, then clear the marks still set."""
     return (
-        f"id = {row}.service_id"
-        f" OR tenant_id IN (SELECT id FROM tenants WHERE partner_id = {row}.partner_id)"
+        f"PERFORM 1 FROM voice_services WHERE {services} ORDER BY id FOR NO KEY UPDATE;"
+        f" {CLEAR} record_current_on IS NOT NULL AND ({services});"
     )
 
 
@@ -85,17 +107,17 @@ POSTGRESQL_FUNCTIONS = {
     "voice_service_rows_changed": f"""
         BEGIN
             IF TG_OP <> 'DELETE' THEN
-                {CLEAR} id IN (SELECT service_id FROM new_rows);
+                {locked_clear("id IN (SELECT service_id FROM new_rows)")}
             END IF;
             IF TG_OP <> 'INSERT' THEN
-                {CLEAR} id IN (SELECT service_id FROM old_rows);
+                {locked_clear("id IN (SELECT service_id FROM old_rows)")}
             END IF;
             RETURN NULL;
         END""",
     "voice_license_factors_changed": f"""
         BEGIN
-            IF TG_OP <> 'INSERT' THEN {CLEAR} {of_setting("OLD")}; END IF;
-            IF TG_OP <> 'DELETE' THEN {CLEAR} {of_setting("NEW")}; END IF;
+            IF TG_OP <> 'INSERT' THEN {locked_clear(of_setting("OLD"))} END IF;
+            IF TG_OP <> 'DELETE' THEN {locked_clear(of_setting("NEW"))} END IF;
             RETURN NULL;
         END""",
     "voice_service_changed": """
@@ -105,7 +127,12 @@ POSTGRESQL_FUNCTIONS = {
         END""",
     "tenant_partner_changed": f"""
         BEGIN
-            {CLEAR} tenant_id = NEW.id;
+            {locked_clear("tenant_id = NEW.id")}
+            RETURN NULL;
+        END""",
+    "voice_inputs_truncated": f"""
+        BEGIN
+            {CLEAR} record_current_on IS NOT NULL;
             RETURN NULL;
         END""",
 }
@@ -137,6 +164,13 @@ POSTGRESQL_TRIGGERS = {
         "AFTER UPDATE OF partner_id ON tenants FOR EACH ROW",
         "tenant_partner_changed",
     ),
+    **{
+        f"{table}_truncated": (
+            f"AFTER TRUNCATE ON {table} FOR EACH STATEMENT",
+            "voice_inputs_truncated",
+        )
+        for table in (*SERVICE_ROWS, "voice_license_factors")
+    },
 }
 
 
