@@ -239,7 +239,6 @@ def figure(
     store: str, lookup: Lookup, connections: int, loads: Loads, data: UsageData, made: LookupData
 ) -> Figure:
     ours, theirs, floor, replay = loads.ours, loads.theirs, loads.floor, loads.replay
-    core_replay = loads.core_replay
     best = loads.sql.best_possible(floor.per_second) if connections == 1 else None
     return Figure(
         figure=f"lookups: {lookup.name}, {connections} connections",
@@ -263,29 +262,14 @@ def figure(
             "errors": ours.errors if ours.failed else None,
             "baseline_stalled": theirs.stalled,
             "baseline_errors": theirs.errors if theirs.failed else None,
-            "floor_per_second": round(floor.per_second, 1),
-            "floor_vs_baseline": round(floor.per_second / theirs.per_second, 3)
-            if theirs.per_second
-            else None,
-            "floor_p50_ms": floor.p50_ms,
+            **bound_notes("floor", floor, theirs),
             "statements": round(loads.sql.statements, 1),
             "sql_ms": round(loads.sql.seconds * 1000, 3),
             "best_possible_ratio": round(best / theirs.per_second, 3)
             if best and theirs.per_second
             else None,
-            "floor_errors": floor.errors if floor.failed else None,
-            "replay_per_second": round(replay.per_second, 1),
-            "replay_vs_baseline": round(replay.per_second / theirs.per_second, 3)
-            if theirs.per_second
-            else None,
-            "replay_p50_ms": replay.p50_ms,
-            "replay_errors": replay.errors if replay.failed else None,
-            "core_replay_per_second": round(core_replay.per_second, 1),
-            "core_replay_vs_baseline": round(core_replay.per_second / theirs.per_second, 3)
-            if theirs.per_second
-            else None,
-            "core_replay_p50_ms": core_replay.p50_ms,
-            "core_replay_errors": core_replay.errors if core_replay.failed else None,
+            **bound_notes("replay", replay, theirs),
+            **bound_notes("core_replay", loads.core_replay, theirs),
             "tenants": data.tenants,
             "users": made.users,
             "voice_services": made.voice_services,
@@ -297,3 +281,15 @@ def figure(
             "(bench.constant_app: the product's app plus the constant routes); 2 cores shared",
         },
     )
+
+
+def bound_notes(name: str, bound: LoadResult, theirs: LoadResult) -> dict[str, object]:
+    """A bound's load (the floor, a replay) beside the lookup's figure, as the notes name it."""
+    return {
+        f"{name}_per_second": round(bound.per_second, 1),
+        f"{name}_vs_baseline": round(bound.per_second / theirs.per_second, 3)
+        if theirs.per_second
+        else None,
+        f"{name}_p50_ms": bound.p50_ms,
+        f"{name}_errors": bound.errors if bound.failed else None,
+    }
