@@ -32,6 +32,7 @@ from typing import Annotated
 
 from fastapi import Header, Path, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import Connection
 
 from bench.constant_body import Size, constant_body
 from bench.endpoint_paths import (
@@ -104,17 +105,21 @@ def replayed(turn: Turn, request: Request, size: int, *, snapshot: bool = False)
         if through_core:
             for statement in statements:
                 ledger.exec_driver_sql(statement.sql, statement.parameters).fetchall()
-            return Response(constant_body(size), media_type="application/json")
-        # Straight to the driver's cursor, as raw_runner sends them: a bound on what any
-        # implementation could send them at must not pay SQLAlchemy's execution on the way.
-        cursor = ledger.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            for statement in statements:
-                cursor.execute(statement.sql, statement.parameters)
-                cursor.fetchall()
-        finally:
-            cursor.close()
+        else:
+            sent_to_cursor(ledger, statements)
     return Response(constant_body(size), media_type="application/json")
+
+
+def sent_to_cursor(ledger: Connection, statements: Sequence[Statement]) -> None:
+    """Straight to the driver's cursor, as raw_runner sends them: a bound on what any
+    implementation could send them at must not pay SQLAlchemy's execution on the way."""
+    cursor = ledger.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for statement in statements:
+            cursor.execute(statement.sql, statement.parameters)
+            cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 # The lookups' replays take their lane and run in the thread pool as the endpoints do

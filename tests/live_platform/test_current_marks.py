@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import date
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -247,6 +248,30 @@ def test_changes_the_record_does_not_show_keep_the_mark(
     assert mark(demo_engine) == Clock().moment.date()
 
 
+def read_held_back_by(api: TestClient, engine: Engine, change: Change) -> list[dict[str, Any]]:
+    """A read that counts (one more interface user clears the mark first), sent while
+    `change` is written in a transaction still open: it must not answer before that commits.
+    Its answer."""
+    add_interface_user(engine)
+    sid = service_id(engine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with engine.connect() as writer, writer.begin():
+            change(writer, sid)
+            pending = pool.submit(records, api)
+            finished, _ = wait([pending], timeout=0.5)
+            assert not finished, "the read counted while a writer of its inputs wrote"
+        return pending.result(timeout=30)
+
+
+def stop_monitoring_the_newest(connection: Connection, service: int) -> None:
+    newest = (
+        select(func.max(voice_monitored_users.c.id))
+        .where(voice_monitored_users.c.service_id == service)
+        .scalar_subquery()
+    )
+    connection.execute(delete(voice_monitored_users).where(voice_monitored_users.c.id == newest))
+
+
 def test_a_writer_of_an_input_holds_back_the_read_that_counts(
     api: TestClient, demo_engine: Engine
 ) -> None:
@@ -256,21 +281,7 @@ def test_a_writer_of_an_input_holds_back_the_read_that_counts(
     insert would): the users' trigger updates that row, taking its lock, even when the mark
     is cleared already."""
     before = records(api)[0]["managedUsersUserInterface"]
-    add_interface_user(demo_engine)  # the mark is cleared
-    sid = service_id(demo_engine)
-    newest = (
-        select(func.max(voice_monitored_users.c.id))
-        .where(voice_monitored_users.c.service_id == sid)
-        .scalar_subquery()
-    )
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        with demo_engine.connect() as writer, writer.begin():
-            stopped = delete(voice_monitored_users).where(voice_monitored_users.c.id == newest)
-            writer.execute(stopped)
-            pending = pool.submit(records, api)
-            finished, _ = wait([pending], timeout=0.5)
-            assert not finished, "the read counted while a writer of the service's users wrote"
-        answer = pending.result(timeout=30)[0]
+    answer = read_held_back_by(api, demo_engine, stop_monitoring_the_newest)[0]
     assert answer["managedUsersUserInterface"] == before
 
 
@@ -284,15 +295,7 @@ def test_a_read_that_waited_for_a_writer_of_settings_counts_with_its_settings(
     it joined as they were before: the service is locked by a statement of its own and read
     by the next (queries.service)."""
     records(api)
-    add_interface_user(demo_engine)  # the mark is cleared
-    sid = service_id(demo_engine)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        with demo_engine.connect() as writer, writer.begin():
-            settings(writer, sid)
-            pending = pool.submit(records, api)
-            finished, _ = wait([pending], timeout=0.5)
-            assert not finished, "the read counted while a writer of the settings wrote"
-        served = pending.result(timeout=30)
+    served = read_held_back_by(api, demo_engine, settings)
     assert served[0]["LicenseFactors"] == dict.fromkeys(served[0]["LicenseFactors"], False)
     assert mark(demo_engine) == Clock().moment.date()
     assert served == counted_again(api, demo_engine)

@@ -84,8 +84,7 @@ Counts = Select[int, int, int, int, int, int, int]
 
 
 def counts_of(service: ColumnElement[Any]) -> Counts:
-    """The one row of counts of the service whose id `service` is (a bound parameter, or a
-    scalar subquery of a statement that finds the service too)."""
+    """The one row of counts of the service whose id `service` is."""
     # The service's numbers, each with the user it is assigned to, if any.
     keyed = (
         select(
